@@ -1,0 +1,37 @@
+/**
+ * `quanta` command line. Each command lives in src/cli/commands/ and loads its heavy modules lazily, so
+ * `quanta --help` stays instant. User errors exit 2 with one line; `--verbose` shows details.
+ */
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { QuantaError } from "../../factors/errors.ts";
+import { reportError } from "./run.ts";
+import { commands } from "./commands/index.ts";
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes("--verbose");
+  let code = 0;
+  const cli = yargs(argv)
+    .scriptName("quanta")
+    .usage("$0 <command> [options]\n\nMine, evaluate and backtest alpha factors (QuantaAlpha method).")
+    .option("verbose", { type: "boolean", default: false, describe: "Show details (stacks) on errors" })
+    .strict()
+    .demandCommand(1, "Name a command (see the list above).")
+    .recommendCommands()
+    .help()
+    .alias("h", "help")
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      // yargs validation failures (unknown flag, missing option) are user errors: exit 2, one line.
+      throw err ?? new QuantaError(`${msg}\n(run with --help for usage)`);
+    });
+  for (const c of commands) cli.command(c);
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    code = reportError(err, verbose);
+  }
+  return code;
+}
+

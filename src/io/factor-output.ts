@@ -1,0 +1,104 @@
+/**
+ * Writing evaluated factors as a long table `date,instrument,<name>...`: one row for every calendar
+ * date inside each instrument's span (first..last row of its data) and inside the requested date
+ * window, sorted by instrument then date, NaN as an empty field. CSV (`.gz` → gzip level 1) or
+ * Parquet. Always written to a temp file and renamed, so a failure never leaves half a file.
+ */
+import { createWriteStream, renameSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { createGzip } from "node:zlib";
+import type { Writable } from "node:stream";
+import type { Panel } from "../../factors/panel.ts";
+import type { IndexRange } from "../../backtest/split.ts";
+import { writeParquetLong } from "../data/parquet.ts";
+import { QuantaError } from "../../factors/errors.ts";
+
+export type FactorOutputFormat = "csv" | "parquet";
+
+export function outputFormatOf(path: string): FactorOutputFormat {
+  if (/\.parquet$/i.test(path)) return "parquet";
+  if (/\.csv(\.gz)?$/i.test(path)) return "csv";
+  throw new QuantaError(`--out ${path}: unknown format (use .csv, .csv.gz or .parquet)`);
+}
+
+/** Instrument-major cell indices of the output rows. */
+export function spanRowCells(panel: Panel, window: IndexRange): Int32Array {
+  let n = 0;
+  for (let i = 0; i < panel.nInst; i++) {
+    const a = Math.max(panel.first[i]!, window.from);
+    const b = Math.min(panel.last[i]!, window.to);
+    if (b >= a) n += b - a + 1;
+  }
+  const cells = new Int32Array(n);
+  let k = 0;
+  for (let i = 0; i < panel.nInst; i++) {
+    const a = Math.max(panel.first[i]!, window.from);
+    const b = Math.min(panel.last[i]!, window.to);
+    for (let t = a; t <= b; t++) cells[k++] = i * panel.nDates + t;
+  }
+  return cells;
+}
+
+export async function writeFactorTable(
+  path: string,
+  panel: Panel,
+  names: readonly string[],
+  values: readonly Float64Array[],
+  window: IndexRange,
+): Promise<{ rows: number }> {
+  const cells = spanRowCells(panel, window);
+  if (outputFormatOf(path) === "parquet") {
+    const { nDates } = panel;
+    writeParquetLong(path, [
+      { name: "date", data: Array.from(cells, (c) => panel.dates[c % nDates]!) },
+      { name: "instrument", data: Array.from(cells, (c) => panel.instruments[(c / nDates) | 0]!) },
+      ...names.map((name, k) => ({ name, data: Float64Array.from(cells, (c) => values[k]![c]!) })),
+    ]);
+  } else {
+    await writeCsv(path, panel, names, values, cells);
+  }
+  return { rows: cells.length };
+}
+
+async function writeCsv(
+  path: string,
+  panel: Panel,
+  names: readonly string[],
+  values: readonly Float64Array[],
+  cells: Int32Array,
+): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const file = createWriteStream(tmp);
+  const out: Writable = /\.gz$/i.test(path) ? createGzip({ level: 1 }) : file;
+  if (out !== file) out.pipe(file);
+  const closed = once(file, "close");
+  try {
+    const { nDates } = panel;
+    const parts: string[] = [`date,instrument,${names.join(",")}\n`];
+    let pending = 0;
+    for (let r = 0; r < cells.length; r++) {
+      const c = cells[r]!;
+      let line = panel.dates[c % nDates]! + "," + panel.instruments[(c / nDates) | 0]!;
+      for (let k = 0; k < values.length; k++) {
+        const v = values[k]![c]!;
+        // JS's Number → string is the shortest round-trip form, so the file reloads bit-exactly.
+        line += v - v === 0 ? "," + v : ",";
+      }
+      parts.push(line, "\n");
+      pending += line.length;
+      if (pending > 1 << 20) {
+        if (!out.write(parts.join(""))) await once(out, "drain");
+        parts.length = 0;
+        pending = 0;
+      }
+    }
+    out.end(parts.join(""));
+    await closed;
+    renameSync(tmp, path);
+  } catch (e) {
+    out.destroy();
+    file.destroy();
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}

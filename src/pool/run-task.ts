@@ -1,0 +1,51 @@
+/**
+ * The work of one pool task, shared by the worker thread and the in-process path (threads = 1),
+ * so both compute exactly the same thing.
+ */
+import { parseExpr } from "../../factors/parser.ts";
+import { Evaluator } from "../../factors/evaluate.ts";
+import type { Panel } from "../../factors/panel.ts";
+import { ICEvaluator } from "../../backtest/ic.ts";
+import { panelFromShared } from "../data/shared.ts";
+import type { PoolResult, PoolTask } from "./tasks.ts";
+
+// A worker keeps the few panels and labels it has seen, so derived fields ($return) and the
+// label's prepared cross-sections are built once per worker, not once per task.
+const panels = new Map<string, Panel>();
+const icEvaluators = new Map<string, ICEvaluator>();
+const CACHE_LIMIT = 4;
+
+function remember<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    if (map.size >= CACHE_LIMIT) map.delete(map.keys().next().value!);
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
+export function runPoolTask(task: PoolTask, localPanel?: Panel): PoolResult {
+  const t0 = performance.now();
+  const panel = localPanel ?? remember(panels, task.panelId, () => panelFromShared(task.panel));
+  const exprs = task.expressions.map((text) => parseExpr(text, task.dialect));
+  const profile = task.profile ? new Map<string, number>() : undefined;
+  const evaluator = new Evaluator(panel, task.dialect, profile ? { profile } : {});
+  let ic: PoolResult["ic"];
+  if (task.kind === "values") {
+    evaluator.stream(exprs, (k, values) => new Float64Array(task.outputs[k]!).set(values));
+  } else {
+    const key = `${task.panelId}|${task.labelId}|${task.window.from}:${task.window.to}`;
+    const icEval = remember(icEvaluators, key, () => new ICEvaluator(new Float64Array(task.label), panel, task.window));
+    const out = new Array(exprs.length);
+    evaluator.stream(exprs, (k, values) => {
+      out[k] = icEval.metrics(values);
+    });
+    ic = out;
+  }
+  return {
+    ...(ic ? { ic } : {}),
+    ...(profile ? { profile: [...profile] } : {}),
+    ms: performance.now() - t0,
+  };
+}

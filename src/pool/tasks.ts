@@ -1,0 +1,42 @@
+/**
+ * Messages between the evaluation pool and its workers. Everything big travels as a
+ * SharedArrayBuffer (the panel's fields, the label, the outputs), so a task costs a descriptor
+ * clone (~40 µs), never a copy of the data.
+ */
+import type { Dialect } from "../../factors/ast.ts";
+import type { ICSummary } from "../../backtest/ic.ts";
+import type { IndexRange } from "../../backtest/split.ts";
+import type { SharedPanelDescriptor } from "../data/shared.ts";
+
+interface TaskBase {
+  /** Identifies the panel so a worker rebuilds (and caches derived fields for) it once. */
+  readonly panelId: string;
+  readonly panel: SharedPanelDescriptor;
+  readonly dialect: Dialect;
+  /** Expression sources; the worker parses them again (trees do not cross threads). */
+  readonly expressions: readonly string[];
+  readonly profile?: boolean;
+}
+
+/** Evaluate expressions and write each result into its own shared output buffer. */
+export interface ValuesTask extends TaskBase {
+  readonly kind: "values";
+  readonly outputs: readonly SharedArrayBuffer[];
+}
+
+/** Evaluate expressions and return only their IC summaries against a shared label. */
+export interface IcTask extends TaskBase {
+  readonly kind: "ic";
+  readonly labelId: string;
+  readonly label: SharedArrayBuffer;
+  readonly window: IndexRange;
+}
+
+export type PoolTask = ValuesTask | IcTask;
+
+export interface PoolResult {
+  readonly ic?: readonly ICSummary[];
+  /** Self time in ms per operator, when `profile` was asked for. */
+  readonly profile?: readonly (readonly [string, number])[];
+  readonly ms: number;
+}

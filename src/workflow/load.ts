@@ -1,0 +1,28 @@
+/**
+ * Loading market data for a command: the panel plus the loader's warnings (reported on stderr so
+ * stdout stays for results).
+ */
+import { loadPanel, type LoadedPanel } from "../data/index.ts";
+import type { DataWarning } from "../data/errors.ts";
+
+export interface LoadDataOptions {
+  readonly end?: string;
+  readonly start?: string;
+  readonly universe?: string;
+  readonly strict?: boolean;
+  readonly onWarning?: (message: string) => void;
+}
+
+export async function loadData(source: string, opts: LoadDataOptions = {}): Promise<LoadedPanel> {
+  const loaded = await loadPanel(source, {
+    ...(opts.end ? { end: opts.end } : {}),
+    ...(opts.start ? { start: opts.start } : {}),
+    ...(opts.universe ? { membership: opts.universe } : {}),
+    ...(opts.strict ? { strict: true } : {}),
+  });
+  const warn = opts.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
+  for (const w of loaded.warnings) warn(w.message);
+  return loaded;
+}
+
+export type { DataWarning };
