@@ -22,7 +22,8 @@ const ONE_CHAR_OPS = new Set([..."-+*/()<>,?:!&|"]);
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95; // A-Z a-z _
 const isAlnum = (c: number): boolean => isAlpha(c) || isDigit(c);
-const isSpace = (ch: string): boolean => /\s/.test(ch);
+// ASCII whitespace on the fast path; other Unicode spaces (NBSP …) via the regex.
+const isSpace = (c: number, ch: string): boolean => c === 32 || (c >= 9 && c <= 13) || (c > 127 && /\s/.test(ch));
 const DOT = 46;
 
 export function tokenize(text: string): Token[] {
@@ -32,7 +33,7 @@ export function tokenize(text: string): Token[] {
   while (i < n) {
     const c = text.charCodeAt(i);
     const ch = text[i] as string;
-    if (isSpace(ch)) {
+    if (isSpace(c, ch)) {
       i++;
       continue;
     }
