@@ -1,0 +1,54 @@
+/**
+ * `npm run bench`: all of Alpha158 (qlib dialect) on the full S&P 500 file — load, evaluate
+ * single-threaded and with the pool, per-operator hot spots, and the whole `quanta ic` workload.
+ * Reads ../shared/data and ../shared/reference by path; exits quietly when they are absent.
+ */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { readExpressionsTsv } from "../src/io/exprs-file.ts";
+import { loadData } from "../src/workflow/load.ts";
+import { prepareFactorSet } from "../src/workflow/factor-set.ts";
+import { evaluateFactorSet, screenFactors, windowOf } from "../src/workflow/screen.ts";
+import { EvalPool } from "../src/pool/pool.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const data = process.env.QUANTA_BENCH_DATA ?? join(root, "..", "shared", "data", "sp500_5yr_2013_2018.csv.gz");
+const exprsPath = join(root, "factors", "zoo", "alpha158.tsv");
+const exprs = existsSync(exprsPath) ? exprsPath : join(root, "..", "shared", "reference", "alpha158.tsv");
+
+if (!existsSync(data)) {
+  console.log(`bench: ${data} not found; nothing to measure`);
+  process.exit(0);
+}
+
+const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const t0 = performance.now();
+const { panel } = await loadData(data, { onWarning: () => {} });
+const t1 = performance.now();
+const set = prepareFactorSet(readExpressionsTsv(exprs), "qlib", panel, { source: exprs });
+const cells = set.factors.length * panel.nInst * panel.nDates;
+console.log(`data: ${panel.nInst} instruments × ${panel.nDates} dates, load ${sec(t1 - t0)}`);
+console.log(`factors: ${set.factors.length} (skipped: ${set.skipped.map((s) => s.name).join(", ") || "none"})`);
+
+for (const threads of [1, availableParallelism()]) {
+  const pool = new EvalPool({ threads });
+  const a = performance.now();
+  const { profile } = await evaluateFactorSet(panel, set.factors, "qlib", pool, { profile: true });
+  const b = performance.now();
+  console.log(`\nevaluate, ${threads} thread(s): ${sec(b - a)}, ${((cells / (b - a)) * 1000 / 1e6).toFixed(1)} M cells/s`);
+  if (threads === 1 && profile) {
+    const top = [...profile].sort((x, y) => y[1] - x[1]).slice(0, 12);
+    console.log("hot spots (self time):");
+    for (const [op, ms] of top) console.log(`  ${op.padEnd(12)} ${ms.toFixed(0).padStart(6)} ms`);
+  }
+  await pool.close();
+}
+
+const pool = new EvalPool();
+const c = performance.now();
+await screenFactors(panel, set.factors, "qlib", windowOf(panel, "2014-01-01", "2017-12-31"), pool);
+const d = performance.now();
+await pool.close();
+console.log(`\nic workload (evaluate + daily IC/RankIC 2014–2017, pool): ${sec(d - c)}; with load ${sec(d - c + t1 - t0)}`);
