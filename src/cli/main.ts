@@ -3,7 +3,6 @@
  * `quanta --help` stays instant. User errors exit 2 with one line; `--verbose` shows details.
  */
 import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
 import { QuantaError } from "../../factors/errors.ts";
 import { reportError } from "./run.ts";
 import { commands } from "./commands/index.ts";
