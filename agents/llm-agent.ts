@@ -1,0 +1,72 @@
+/**
+ * The LLM-backed agent: every role is a rendered prompt, a structured call
+ * and a zod-validated reply. Works with any ChatProvider (openai, langchain,
+ * replay) through an LlmClient.
+ */
+import type { z } from "zod";
+import type { UsageLedger } from "./accounting.ts";
+import type { LlmClient } from "./client.ts";
+import { renderPrompt } from "./prompts/index.ts";
+import type { Agent, CallOptions, RoleInputs } from "./roles.ts";
+import { ROLE_SCHEMAS, roleJsonSchema, type RoleOutputs } from "./schemas.ts";
+import { structuredCall } from "./structured.ts";
+import type { Role } from "./types.ts";
+
+export interface LlmAgentOptions {
+  readonly client: LlmClient;
+  readonly temperature?: number;
+  /** Repair turns after an invalid reply (default 2). */
+  readonly maxRepairTurns?: number;
+  /** Seed used when a call gives none. */
+  readonly seed?: number;
+}
+
+export class LlmAgent implements Agent {
+  readonly provider: string;
+  readonly model: string;
+  readonly ledger: UsageLedger;
+
+  constructor(private readonly opts: LlmAgentOptions) {
+    this.provider = opts.client.provider.name;
+    this.model = opts.client.provider.model;
+    this.ledger = opts.client.ledger;
+  }
+
+  /** Runs one role: prompt → structured call → validated reply. */
+  async run<R extends Role>(role: R, input: RoleInputs[R], call: CallOptions = {}): Promise<RoleOutputs[R]> {
+    const seed = call.seed ?? this.opts.seed;
+    const schema = ROLE_SCHEMAS[role] as unknown as z.ZodType<RoleOutputs[R]>;
+    const res = await structuredCall(this.opts.client, role, schema, { name: role, jsonSchema: roleJsonSchema(role) }, renderPrompt(role, input), {
+      ...(seed !== undefined ? { seed } : {}),
+      ...(call.signal ? { signal: call.signal } : {}),
+      ...(this.opts.temperature !== undefined ? { temperature: this.opts.temperature } : {}),
+      ...(this.opts.maxRepairTurns !== undefined ? { maxRepairTurns: this.opts.maxRepairTurns } : {}),
+    });
+    return res.value;
+  }
+
+  plan(input: RoleInputs["planner"], opts?: CallOptions) {
+    return this.run("planner", input, opts);
+  }
+  hypothesize(input: RoleInputs["hypothesis"], opts?: CallOptions) {
+    return this.run("hypothesis", input, opts);
+  }
+  construct(input: RoleInputs["constructor"], opts?: CallOptions) {
+    return this.run("constructor", input, opts);
+  }
+  judge(input: RoleInputs["judge"], opts?: CallOptions) {
+    return this.run("judge", input, opts);
+  }
+  repair(input: RoleInputs["repairer"], opts?: CallOptions) {
+    return this.run("repairer", input, opts);
+  }
+  analyze(input: RoleInputs["analyst"], opts?: CallOptions) {
+    return this.run("analyst", input, opts);
+  }
+  mutate(input: RoleInputs["mutator"], opts?: CallOptions) {
+    return this.run("mutator", input, opts);
+  }
+  crossover(input: RoleInputs["crossover"], opts?: CallOptions) {
+    return this.run("crossover", input, opts);
+  }
+}
