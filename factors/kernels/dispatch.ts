@@ -1,0 +1,398 @@
+/**
+ * How every operator of each dialect runs on a whole panel: the bridge between
+ * the AST's operator names and the kernels. An implementation receives its
+ * evaluated arguments (arrays or scalars, by position; literal parameters are
+ * read from `lits`) and returns its value. Per-instrument kernels are applied
+ * span by span; cells outside every span are left to the evaluator, which masks
+ * them to NaN after each node (and, in the quanta dialect, maps non-finite
+ * values to NaN).
+ *
+ * Semantics follow shared/reference/README.md (the pandas reference evaluator).
+ */
+import type { CallNode, Dialect } from "../ast.ts";
+import type { Panel } from "../panel.ts";
+import type { Literal } from "../validate.ts";
+import { emaSpan, alphaFromAlpha, alphaFromSpan, decayLinear, decayWma, ewmMean, macd, qlibWma, rsi, smaRecursive } from "./averages.ts";
+import { csKurt, csMax, csMean, csMedian, csMin, csRank, csScale, csSkew, csStd, csZscore } from "./cross.ts";
+import type { CrossSectionShape } from "./cross.ts";
+import { Binary, Unary, binaryInto, unaryInto, whereInto } from "./elementwise.ts";
+import {
+  rollingBand, rollingCountTrue, rollingKurt, rollingMean, rollingProd, rollingSkew, rollingStd, rollingSum,
+  rollingSumIf, rollingVar, rollingZscore,
+} from "./moments.ts";
+import {
+  highDay, lowDay, qlibIdxMax, qlibIdxMin, rollingArgMax, rollingArgMin, rollingCount, rollingMax,
+  rollingMeanAbsDev, rollingMedian, rollingMedianAbsDev, rollingMin, rollingQuantile, rollingRank,
+} from "./order.ts";
+import { rollingCorr, rollingCov, rollingRegression, rollingTimeRegression } from "./regression.ts";
+import type { Scratch } from "./scratch.ts";
+import { delta, deltaFirst, firstValue, pctChange, shift } from "./shift.ts";
+
+/** A node's value: a panel-sized instrument-major array, or a scalar (a literal or a scalar-only subtree). */
+export type Value = number | Float64Array;
+
+/** What an implementation may ask of the evaluator. */
+export interface OpEnv {
+  readonly panel: Panel;
+  readonly dialect: Dialect;
+  /** quanta: comparisons, logic and conditions with a NaN operand give NaN. */
+  readonly nanLogic: boolean;
+  readonly scratch: Scratch;
+  /** A panel-sized buffer (contents unspecified; the evaluator masks cells outside the spans). */
+  alloc(): Float64Array;
+  /** `v` as a panel array (a scalar is broadcast over the spans into a temporary buffer). */
+  array(v: Value): Float64Array;
+  /**
+   * For multi-output kernels: the buffer to write the result of calling `op` on
+   * this node's arguments. For the node's own op it is the result buffer; for a
+   * sibling it is defined only if the batch will ask for that sibling and does not
+   * already have it (the evaluator then keeps it for later).
+   */
+  sibling(op: string): Float64Array | undefined;
+}
+
+export type OpImpl = (env: OpEnv, vals: readonly Value[], lits: readonly (Literal | undefined)[], node: CallNode) => Value;
+
+type SpanKernel = (x: Float64Array, out: Float64Array, start: number, end: number, n: number) => void;
+
+/** Calls fn(start, end) for every instrument's span [start, end) in the instrument-major layout. */
+export function forEachSpan(p: Pick<Panel, "nInst" | "nDates" | "first" | "last">, fn: (start: number, end: number) => void): void {
+  const T = p.nDates;
+  for (let i = 0; i < p.nInst; i++) {
+    const f = p.first[i]!;
+    const l = p.last[i]!;
+    if (f <= l) fn(i * T + f, i * T + l + 1);
+  }
+}
+
+function lit(lits: readonly (Literal | undefined)[], i: number, op: string): Literal {
+  const l = lits[i];
+  if (l === undefined) throw new Error(`${op}: argument ${i + 1} must be a numeric literal`);
+  return l;
+}
+
+function arg(vals: readonly Value[], i: number): Value {
+  const v = vals[i];
+  if (v === undefined) throw new Error(`internal: argument ${i + 1} was not evaluated`);
+  return v;
+}
+
+/** Applies `kernel(x, out, start, end, n)` span by span; n is literal argument `ni`. */
+function perSpan(kernel: SpanKernel, ni = 1): OpImpl {
+  return (env, vals, lits, node) => {
+    const x = env.array(arg(vals, 0));
+    const n = lit(lits, ni, node.op).value;
+    const out = env.alloc();
+    forEachSpan(env.panel, (s, e) => kernel(x, out, s, e, n));
+    return out;
+  };
+}
+
+function ewmAlpha(env: OpEnv, v: Value, alpha: number): Float64Array {
+  const x = env.array(v);
+  const out = env.alloc();
+  forEachSpan(env.panel, (s, e) => ewmMean(x, out, s, e, alpha, true));
+  return out;
+}
+
+/**
+ * qlib's rolling base class: integer N (0 = expanding) runs the kernel; a float
+ * 0 < N < 1 is `ewm(alpha=N).mean()` whatever the operator (qlib quirk).
+ */
+function qlibRolling(kernel: SpanKernel): OpImpl {
+  const inner = perSpan(kernel);
+  return (env, vals, lits, node) => {
+    const l = lit(lits, 1, node.op);
+    if (l.isInt) return inner(env, vals, lits, node);
+    return ewmAlpha(env, arg(vals, 0), alphaFromAlpha(l.value));
+  };
+}
+
+function crossSection(kernel: (x: Float64Array, out: Float64Array, p: CrossSectionShape) => void): OpImpl {
+  return (env, vals) => {
+    const x = env.array(arg(vals, 0));
+    const out = env.alloc();
+    kernel(x, out, env.panel);
+    return out;
+  };
+}
+
+/** Scalar operands travel as 1-element arrays through the element-wise loops. */
+function operand(v: Value): Float64Array {
+  return typeof v === "number" ? Float64Array.of(v) : v;
+}
+
+export function unaryValue(env: OpEnv, op: Unary, a: Value): Value {
+  if (typeof a === "number") {
+    const r = new Float64Array(1);
+    unaryInto(op, operand(a), r, env.nanLogic);
+    return r[0]!;
+  }
+  const out = env.alloc();
+  unaryInto(op, a, out, env.nanLogic);
+  return out;
+}
+
+export function binaryValue(env: OpEnv, op: Binary, a: Value, b: Value): Value {
+  const scalar = typeof a === "number" && typeof b === "number";
+  const out = scalar ? new Float64Array(1) : env.alloc();
+  binaryInto(op, operand(a), operand(b), out, env.nanLogic);
+  return scalar ? out[0]! : out;
+}
+
+export function whereValue(env: OpEnv, c: Value, a: Value, b: Value): Value {
+  const scalar = typeof c === "number" && typeof a === "number" && typeof b === "number";
+  const out = scalar ? new Float64Array(1) : env.alloc();
+  whereInto(operand(c), operand(a), operand(b), out, env.nanLogic);
+  return scalar ? out[0]! : out;
+}
+
+function unary(op: Unary): OpImpl {
+  return (env, vals) => unaryValue(env, op, arg(vals, 0));
+}
+
+function binary(op: Binary): OpImpl {
+  return (env, vals) => binaryValue(env, op, arg(vals, 0), arg(vals, 1));
+}
+
+/** MAX/MIN(A, B[, C]) element-wise (NaN-propagating). */
+function elementExtreme(op: Binary): OpImpl {
+  return (env, vals) => {
+    let r = binaryValue(env, op, arg(vals, 0), arg(vals, 1));
+    if (vals.length > 2) r = binaryValue(env, op, r, arg(vals, 2));
+    return r;
+  };
+}
+
+/** qlib Slope / Rsquare / Resi: one regression on time fills whichever of the three the batch needs. */
+const qlibTimeRegression: OpImpl = (env, vals, lits, node) => {
+  const y = env.array(arg(vals, 0));
+  const n = lit(lits, 1, node.op).value;
+  const outs = { beta: env.sibling("Slope"), r2: env.sibling("Rsquare"), resi: env.sibling("Resi") };
+  forEachSpan(env.panel, (s, e) => rollingTimeRegression(y, outs, s, e, n, true, env.scratch));
+  return ownOutput(env, node);
+};
+
+/** REGBETA / REGRESI: OLS of A on B, or on time when B = SEQUENCE(m) (window min(n, m)). */
+const quantaRegression: OpImpl = (env, vals, lits, node) => {
+  const y = env.array(arg(vals, 0));
+  let n = lit(lits, 2, node.op).value;
+  const outs = { beta: env.sibling("REGBETA"), resi: env.sibling("REGRESI") };
+  const b = node.args[1];
+  if (b !== undefined && b.kind === "call" && b.op === "SEQUENCE") {
+    const m = b.args[0];
+    if (m === undefined || m.kind !== "num") throw new Error("SEQUENCE(n) needs a numeric literal");
+    n = Math.min(n, m.value);
+    forEachSpan(env.panel, (s, e) => rollingTimeRegression(y, outs, s, e, n, false, env.scratch));
+  } else {
+    const x = env.array(arg(vals, 1));
+    forEachSpan(env.panel, (s, e) => rollingRegression(y, x, outs, s, e, n, env.scratch));
+  }
+  return ownOutput(env, node);
+};
+
+function ownOutput(env: OpEnv, node: CallNode): Float64Array {
+  const own = env.sibling(node.op);
+  if (own === undefined) throw new Error(`internal: no output buffer for ${node.op}`);
+  return own;
+}
+
+function corr(qlibMask: boolean): OpImpl {
+  return (env, vals, lits, node) => {
+    const x = env.array(arg(vals, 0));
+    const y = env.array(arg(vals, 1));
+    const n = lit(lits, 2, node.op).value;
+    const out = env.alloc();
+    forEachSpan(env.panel, (s, e) => rollingCorr(x, y, out, s, e, n, qlibMask, env.scratch));
+    return out;
+  };
+}
+
+const cov: OpImpl = (env, vals, lits, node) => {
+  const x = env.array(arg(vals, 0));
+  const y = env.array(arg(vals, 1));
+  const n = lit(lits, 2, node.op).value;
+  const out = env.alloc();
+  forEachSpan(env.panel, (s, e) => rollingCov(x, y, out, s, e, n, env.scratch));
+  return out;
+};
+
+// ---------------------------------------------------------------------------------------------
+// qlib dialect
+// ---------------------------------------------------------------------------------------------
+
+const QLIB: Record<string, OpImpl> = {
+  Ref: (env, vals, lits, node) => {
+    const k = lit(lits, 1, node.op).value;
+    return k === 0 ? perSpan((x, o, s, e) => firstValue(x, o, s, e))(env, vals, lits, node) : perSpan(shift)(env, vals, lits, node);
+  },
+  Delta: (env, vals, lits, node) => {
+    const k = lit(lits, 1, node.op).value;
+    return k === 0 ? perSpan((x, o, s, e) => deltaFirst(x, o, s, e))(env, vals, lits, node) : perSpan(delta)(env, vals, lits, node);
+  },
+  Mean: qlibRolling(rollingMean),
+  Sum: qlibRolling(rollingSum),
+  Std: qlibRolling(rollingStd),
+  Var: qlibRolling(rollingVar),
+  Skew: qlibRolling((x, o, s, e, n) => rollingSkew(x, o, s, e, n, "pandas")),
+  Kurt: qlibRolling((x, o, s, e, n) => rollingKurt(x, o, s, e, n, "pandas")),
+  Max: qlibRolling(rollingMax),
+  Min: qlibRolling(rollingMin),
+  Med: qlibRolling(rollingMedian),
+  Count: qlibRolling(rollingCount),
+  Mad: perSpan(rollingMeanAbsDev),
+  IdxMax: perSpan(qlibIdxMax),
+  IdxMin: perSpan(qlibIdxMin),
+  Quantile: (env, vals, lits, node) => {
+    const q = lit(lits, 2, node.op).value;
+    return perSpan((x, o, s, e, n) => rollingQuantile(x, o, s, e, n, q))(env, vals, lits, node);
+  },
+  Rank: perSpan(rollingRank),
+  Slope: qlibTimeRegression,
+  Rsquare: qlibTimeRegression,
+  Resi: qlibTimeRegression,
+  WMA: perSpan(qlibWma),
+  EMA: (env, vals, lits, node) => {
+    const l = lit(lits, 1, node.op);
+    const alpha = !l.isInt && l.value > 0 && l.value < 1 ? alphaFromAlpha(l.value) : alphaFromSpan(l.value);
+    return ewmAlpha(env, arg(vals, 0), alpha);
+  },
+  Corr: corr(true),
+  Cov: cov,
+  Abs: unary(Unary.Abs),
+  Sign: unary(Unary.Sign),
+  Log: unary(Unary.Log),
+  Not: unary(Unary.Not),
+  Power: binary(Binary.Pow),
+  Greater: binary(Binary.Max),
+  Less: binary(Binary.Min),
+  Gt: binary(Binary.Gt),
+  Ge: binary(Binary.Ge),
+  Lt: binary(Binary.Lt),
+  Le: binary(Binary.Le),
+  Eq: binary(Binary.Eq),
+  Ne: binary(Binary.Ne),
+  And: binary(Binary.And),
+  Or: binary(Binary.Or),
+  If: (env, vals) => whereValue(env, arg(vals, 0), arg(vals, 1), arg(vals, 2)),
+  Add: binary(Binary.Add),
+  Sub: binary(Binary.Sub),
+  Mul: binary(Binary.Mul),
+  Div: binary(Binary.Div),
+};
+
+// ---------------------------------------------------------------------------------------------
+// quanta dialect
+// ---------------------------------------------------------------------------------------------
+
+const QUANTA: Record<string, OpImpl> = {
+  DELTA: perSpan(delta),
+  DELAY: perSpan(shift),
+  TS_MEAN: perSpan(rollingMean),
+  TS_SUM: perSpan(rollingSum),
+  SUMAC: perSpan(rollingSum),
+  TS_STD: perSpan(rollingStd),
+  TS_VAR: perSpan(rollingVar),
+  TS_MAX: perSpan(rollingMax),
+  TS_MIN: perSpan(rollingMin),
+  TS_MEDIAN: perSpan(rollingMedian),
+  TS_RANK: perSpan(rollingRank),
+  TS_ZSCORE: perSpan(rollingZscore),
+  TS_PCTCHANGE: perSpan(pctChange),
+  TS_CORR: corr(false),
+  TS_COVARIANCE: cov,
+  TS_ARGMAX: perSpan(rollingArgMax),
+  TS_ARGMIN: perSpan(rollingArgMin),
+  HIGHDAY: perSpan(highDay),
+  LOWDAY: perSpan(lowDay),
+  TS_SKEW: perSpan((x, o, s, e, n) => rollingSkew(x, o, s, e, n, "scipy")),
+  TS_KURT: perSpan((x, o, s, e, n) => rollingKurt(x, o, s, e, n, "scipy")),
+  TS_QUANTILE: (env, vals, lits, node) => {
+    const q = lit(lits, 2, node.op).value;
+    return perSpan((x, o, s, e, n) => rollingQuantile(x, o, s, e, n, q))(env, vals, lits, node);
+  },
+  PERCENTILE: (env, vals, lits, node) => {
+    const q = lit(lits, 1, node.op).value;
+    return perSpan((x, o, s, e, n) => rollingQuantile(x, o, s, e, n, q), 2)(env, vals, lits, node);
+  },
+  TS_MAD: perSpan(rollingMedianAbsDev),
+  PROD: perSpan(rollingProd),
+  COUNT: perSpan(rollingCountTrue),
+  SUMIF: (env, vals, lits, node) => {
+    const a = env.array(arg(vals, 0));
+    const c = env.array(arg(vals, 2));
+    const n = lit(lits, 1, node.op).value;
+    const out = env.alloc();
+    forEachSpan(env.panel, (s, e) => rollingSumIf(a, c, out, s, e, n, env.scratch));
+    return out;
+  },
+  RANK: crossSection(csRank),
+  ZSCORE: crossSection(csZscore),
+  SCALE: (env, vals, lits, node) => {
+    const a = lits[1]?.value ?? 1;
+    return crossSection((x, o, p) => csScale(x, o, p, a))(env, vals, lits, node);
+  },
+  MEAN: crossSection(csMean),
+  STD: crossSection(csStd),
+  MEDIAN: crossSection(csMedian),
+  SKEW: crossSection(csSkew),
+  KURT: crossSection(csKurt),
+  MAX: (env, vals, lits, node) => (vals.length === 1 ? crossSection(csMax)(env, vals, lits, node) : elementExtreme(Binary.Max)(env, vals, lits, node)),
+  MIN: (env, vals, lits, node) => (vals.length === 1 ? crossSection(csMin)(env, vals, lits, node) : elementExtreme(Binary.Min)(env, vals, lits, node)),
+  SMA: (env, vals, lits, node) => {
+    const m = lits[2];
+    if (m === undefined) return perSpan(rollingMean)(env, vals, lits, node);
+    return perSpan((x, o, s, e, n) => smaRecursive(x, o, s, e, n, m.value))(env, vals, lits, node);
+  },
+  EMA: perSpan(emaSpan),
+  WMA: (env, vals, lits, node) => perSpan((x, o, s, e, n) => decayWma(x, o, s, e, n, env.scratch))(env, vals, lits, node),
+  DECAYLINEAR: (env, vals, lits, node) =>
+    perSpan((x, o, s, e, n) => decayLinear(x, o, s, e, n, env.scratch))(env, vals, lits, node),
+  MACD: (env, vals, lits, node) => {
+    const l = lit(lits, 2, node.op).value;
+    return perSpan((x, o, s, e, sh) => macd(x, o, s, e, sh, l, env.scratch))(env, vals, lits, node);
+  },
+  RSI: (env, vals, lits, node) => perSpan((x, o, s, e, n) => rsi(x, o, s, e, n, env.scratch))(env, vals, lits, node),
+  BB_MIDDLE: perSpan(rollingMean),
+  BB_UPPER: perSpan((x, o, s, e, n) => rollingBand(x, o, s, e, n, 2)),
+  BB_LOWER: perSpan((x, o, s, e, n) => rollingBand(x, o, s, e, n, -2)),
+  REGBETA: quantaRegression,
+  REGRESI: quantaRegression,
+  ABS: unary(Unary.Abs),
+  SIGN: unary(Unary.Sign),
+  EXP: unary(Unary.Exp),
+  SQRT: unary(Unary.Sqrt),
+  INV: unary(Unary.Inv),
+  FLOOR: unary(Unary.Floor),
+  LOG: unary(Unary.LogPositive),
+  POW: binary(Binary.Pow),
+  WHERE: (env, vals) => whereValue(env, arg(vals, 0), arg(vals, 1), arg(vals, 2)),
+  FILTER: (env, vals) => whereValue(env, arg(vals, 1), arg(vals, 0), 0),
+  ADD: binary(Binary.Add),
+  SUBTRACT: binary(Binary.Sub),
+  MULTIPLY: binary(Binary.Mul),
+  DIVIDE: binary(Binary.Div),
+  GT: binary(Binary.Gt),
+  GE: binary(Binary.Ge),
+  LT: binary(Binary.Lt),
+  LE: binary(Binary.Le),
+  EQ: binary(Binary.Eq),
+  NE: binary(Binary.Ne),
+  AND: binary(Binary.And),
+  OR: binary(Binary.Or),
+  NOT: unary(Unary.Not),
+};
+
+const TABLES: Readonly<Record<Dialect, Readonly<Record<string, OpImpl>>>> = { qlib: QLIB, quanta: QUANTA };
+
+/** The implementation of `name` in `dialect`, or undefined (SEQUENCE has none: REGBETA/REGRESI read it). */
+export function operatorImpl(dialect: Dialect, name: string): OpImpl | undefined {
+  return Object.hasOwn(TABLES[dialect], name) ? TABLES[dialect][name] : undefined;
+}
+
+/** Operators computed together by one kernel pass: asking for one can fill the others. */
+export function siblingsOf(dialect: Dialect, name: string): readonly string[] {
+  if (dialect === "qlib" && (name === "Slope" || name === "Rsquare" || name === "Resi")) return ["Slope", "Rsquare", "Resi"];
+  if (dialect === "quanta" && (name === "REGBETA" || name === "REGRESI")) return ["REGBETA", "REGRESI"];
+  return [];
+}
