@@ -1,0 +1,334 @@
+/**
+ * Daily cross-sectional IC (Pearson) and RankIC (Spearman = Pearson on average ranks) of a factor
+ * against the label, and their summaries — the semantics of shared/reference/metrics_ref.py:
+ * per date, over the instruments in the cross-section (in span and, when the panel has one, in
+ * the membership) whose factor and label are both finite; a date needs ≥ 2 such pairs and a
+ * non-constant cross-section on both sides, otherwise its value is NaN and it does not count.
+ * ICIR = mean / std (ddof 1) of the daily series, not annualised.
+ *
+ * Speed: the label side is prepared once per (label, window) — each date's in-cross-section
+ * instruments sorted by label — and reused for every factor, so a factor costs one gather and one
+ * radix ranking per date, with no allocation per date.
+ */
+import type { Panel } from "../factors/panel.ts";
+import { Split, type IndexRange } from "./split.ts";
+import { RankScratch, meanStd, pearson, transposeWindow } from "./stats.ts";
+
+export interface ICSummary {
+  readonly ic: number;
+  readonly icir: number;
+  readonly rankIc: number;
+  readonly rankIcir: number;
+  /** Dates with a defined IC / RankIC. */
+  readonly days: number;
+  readonly rankDays: number;
+}
+
+/** Daily series over a window: entry k is date `from + k`; NaN where the date does not count. */
+export interface DailyIC {
+  readonly from: number;
+  readonly ic: Float64Array;
+  readonly rankIc: Float64Array;
+}
+
+/** The dates a metric may read: a Split's label window (sealed labels), or a raw index range. */
+export type MetricWindow = Split | IndexRange;
+
+export function windowOf(w: MetricWindow, nDates: number): IndexRange {
+  // Duck-typed on `labelTo` so a Split that crossed a worker boundary (a plain object after
+  // structured cloning) is still read only up to its label horizon.
+  const labelTo = (w as { labelTo?: unknown }).labelTo;
+  const to = typeof labelTo === "number" ? Math.min(w.to, labelTo) : w.to;
+  return { from: Math.max(0, w.from), to: Math.min(nDates - 1, to) };
+}
+
+/** True when instrument i is in the cross-section at t (span and membership). */
+function inCross(panel: Panel, i: number, t: number): boolean {
+  if (t < panel.first[i]! || t > panel.last[i]!) return false;
+  return panel.member === undefined || panel.member[i * panel.nDates + t] === 1;
+}
+
+/**
+ * One label prepared for a window: per date, the instruments in the cross-section with a finite
+ * label, sorted by label ascending (ties by instrument index), and their label values.
+ */
+export class LabelCrossSections {
+  readonly from: number;
+  readonly to: number;
+  /** offsets[k]..offsets[k+1] index `order`/`values` for date from + k. */
+  readonly offsets: Int32Array;
+  readonly order: Int32Array;
+  readonly values: Float64Array;
+  /** Largest cross-section, for sizing scratch buffers. */
+  readonly maxCount: number;
+  /**
+   * For the date's whole label set (used when a factor is finite wherever the label is, the usual
+   * case): label deviations from the mean (shifted two-pass) and their sum of squares, and rank
+   * deviations from (n+1)/2 and theirs.
+   */
+  readonly dev: Float64Array;
+  readonly ss: Float64Array;
+  readonly rankDev: Float64Array;
+  readonly rankSs: Float64Array;
+
+  constructor(
+    label: Float64Array,
+    readonly panel: Panel,
+    window: MetricWindow,
+  ) {
+    const { from, to } = windowOf(window, panel.nDates);
+    this.from = from;
+    this.to = to;
+    const nd = Math.max(0, to - from + 1);
+    const { nDates, nInst } = panel;
+    const offsets = new Int32Array(nd + 1);
+    const orderAll = new Int32Array(nd * nInst);
+    const valuesAll = new Float64Array(nd * nInst);
+    const idx: number[] = [];
+    let pos = 0;
+    let maxCount = 0;
+    for (let k = 0; k < nd; k++) {
+      const t = from + k;
+      idx.length = 0;
+      for (let i = 0; i < nInst; i++) {
+        if (Number.isFinite(label[i * nDates + t]!) && inCross(panel, i, t)) idx.push(i);
+      }
+      idx.sort((a, b) => label[a * nDates + t]! - label[b * nDates + t]! || a - b);
+      for (let j = 0; j < idx.length; j++) {
+        orderAll[pos + j] = idx[j]!;
+        valuesAll[pos + j] = label[idx[j]! * nDates + t]!;
+      }
+      pos += idx.length;
+      offsets[k + 1] = pos;
+      if (idx.length > maxCount) maxCount = idx.length;
+    }
+    this.offsets = offsets;
+    this.order = orderAll.slice(0, pos);
+    this.values = valuesAll.slice(0, pos);
+    this.maxCount = maxCount;
+    this.dev = new Float64Array(pos);
+    this.rankDev = new Float64Array(pos);
+    this.ss = new Float64Array(nd);
+    this.rankSs = new Float64Array(nd);
+    for (let k = 0; k < nd; k++) {
+      const o0 = offsets[k]!;
+      const m = offsets[k + 1]! - o0;
+      const ys = this.values.subarray(o0, o0 + m);
+      this.ss[k] = deviations(ys, m, this.dev.subarray(o0, o0 + m));
+      this.rankSs[k] = rankDeviationsOfSorted(ys, m, this.rankDev.subarray(o0, o0 + m));
+    }
+  }
+
+  get nDates(): number {
+    return this.offsets.length - 1;
+  }
+}
+
+/**
+ * Deviations of ys[0..n) (ascending, so ys[0] is the minimum) from their mean, computed as
+ * metrics_ref.py does (shift by the minimum, then two-pass); returns the sum of squares.
+ */
+function deviations(ys: Float64Array, n: number, out: Float64Array): number {
+  const mn = ys[0]!;
+  let s = 0;
+  for (let k = 0; k < n; k++) s += ys[k]! - mn;
+  const a = s / n;
+  let ss = 0;
+  for (let k = 0; k < n; k++) {
+    const d = ys[k]! - mn - a;
+    out[k] = d;
+    ss += d * d;
+  }
+  return ss;
+}
+
+/**
+ * Average ranks of an ascending-sorted ys[0..n) minus their mean (n+1)/2 into out (ties share
+ * the mean rank); returns the sum of squares.
+ */
+function rankDeviationsOfSorted(ys: Float64Array, n: number, out: Float64Array): number {
+  const c = (n + 1) / 2;
+  let ss = 0;
+  let a = 0;
+  while (a < n) {
+    let b = a + 1;
+    while (b < n && ys[b] === ys[a]) b++;
+    const d = (a + 1 + b) / 2 - c;
+    for (let k = a; k < b; k++) out[k] = d;
+    ss += d * d * (b - a);
+    a = b;
+  }
+  return ss;
+}
+
+/** Daily IC / RankIC of many factors against one prepared label; scratch reused across calls. */
+export class ICEvaluator {
+  readonly label: LabelCrossSections;
+  /** Index into the label arrays of each gathered pair. */
+  private readonly pos: Int32Array;
+  private readonly ly: Float64Array;
+  private readonly dy: Float64Array;
+  private readonly dr: Float64Array;
+  private readonly fr: Float64Array;
+  private readonly scratch: RankScratch;
+  /** The factor's window transposed date-major, so a date's gather reads one contiguous row. */
+  private readonly rows: Float64Array;
+
+  constructor(label: Float64Array | LabelCrossSections, panel: Panel, window: MetricWindow) {
+    this.label = label instanceof LabelCrossSections ? label : new LabelCrossSections(label, panel, window);
+    const cap = this.label.maxCount;
+    this.pos = new Int32Array(cap);
+    this.ly = new Float64Array(cap);
+    this.dy = new Float64Array(cap);
+    this.dr = new Float64Array(cap);
+    this.fr = new Float64Array(cap);
+    this.scratch = new RankScratch(cap);
+    this.rows = new Float64Array(this.label.nDates * panel.nInst);
+  }
+
+  daily(factor: Float64Array): DailyIC {
+    const L = this.label;
+    const nDates = L.panel.nDates;
+    const nInst = L.panel.nInst;
+    const nd = L.nDates;
+    const ic = new Float64Array(nd).fill(NaN);
+    const rankIc = new Float64Array(nd).fill(NaN);
+    const { pos, ly, fr, scratch, rows } = this;
+    const fx = scratch.vals; // gathered factor values go straight into the rank scratch
+    const { order, values, offsets } = L;
+    transposeWindow(factor, nDates, nInst, L.from, nd, rows);
+    for (let k = 0; k < nd; k++) {
+      const row = k * nInst;
+      const o0 = offsets[k]!;
+      const o1 = offsets[k + 1]!;
+      let n = 0;
+      let mn = Infinity;
+      for (let j = o0; j < o1; j++) {
+        const f = rows[row + order[j]!]!;
+        if (f - f === 0) {
+          fx[n] = f;
+          pos[n] = j;
+          if (f < mn) mn = f;
+          n++;
+        }
+      }
+      if (n < 2) continue;
+      // Label side: the date's precomputed deviations when every label has a factor value,
+      // otherwise recomputed over the pairs (still sorted: pos ascends). Offsets, not subarray
+      // views, so nothing is allocated per date.
+      let dy = L.dev;
+      let dr = L.rankDev;
+      let base = o0;
+      let syy: number;
+      let srr: number;
+      if (n === o1 - o0) {
+        if (values[o0] === values[o1 - 1]) continue; // constant label
+        syy = L.ss[k]!;
+        srr = L.rankSs[k]!;
+      } else {
+        for (let q = 0; q < n; q++) ly[q] = values[pos[q]!]!;
+        if (ly[0] === ly[n - 1]) continue;
+        dy = this.dy;
+        dr = this.dr;
+        base = 0;
+        syy = deviations(ly, n, dy);
+        srr = rankDeviationsOfSorted(ly, n, dr);
+      }
+      // Pearson, factor side shifted by its minimum then two-pass (as metrics_ref.py).
+      let sx = 0;
+      for (let q = 0; q < n; q++) sx += fx[q]! - mn;
+      const ax = sx / n;
+      let sxy = 0;
+      let sxx = 0;
+      for (let q = 0; q < n; q++) {
+        const d = fx[q]! - mn - ax;
+        sxy += d * dy[base + q]!;
+        sxx += d * d;
+      }
+      const c = sxy / Math.sqrt(sxx * syy);
+      ic[k] = Number.isFinite(c) ? c : NaN; // a constant factor gives 0/0
+      // Spearman: Pearson of average ranks; both rank means are (n+1)/2 exactly.
+      scratch.ranks(n, fr);
+      const mid = (n + 1) / 2;
+      let rxy = 0;
+      let rxx = 0;
+      for (let q = 0; q < n; q++) {
+        const d = fr[q]! - mid;
+        rxy += d * dr[base + q]!;
+        rxx += d * d;
+      }
+      const rc = rxy / Math.sqrt(rxx * srr);
+      rankIc[k] = Number.isFinite(rc) ? rc : NaN;
+    }
+    return { from: L.from, ic, rankIc };
+  }
+
+  metrics(factor: Float64Array): ICSummary {
+    return summarizeIC(this.daily(factor));
+  }
+}
+
+/** Mean, mean/std (ddof 1) and count of the finite daily values. */
+export function summarizeSeries(xs: ArrayLike<number>): { mean: number; ir: number; n: number } {
+  const { mean, std, n } = meanStd(xs);
+  return { mean, ir: n >= 2 && std > 0 ? mean / std : NaN, n };
+}
+
+export function summarizeIC(d: Pick<DailyIC, "ic" | "rankIc">): ICSummary {
+  const a = summarizeSeries(d.ic);
+  const b = summarizeSeries(d.rankIc);
+  return { ic: a.mean, icir: a.ir, rankIc: b.mean, rankIcir: b.ir, days: a.n, rankDays: b.n };
+}
+
+/** IC summary of one factor (prepares the label; use ICEvaluator for many factors). */
+export function icMetrics(factor: Float64Array, label: Float64Array, panel: Panel, window: MetricWindow): ICSummary {
+  return new ICEvaluator(label, panel, window).metrics(factor);
+}
+
+/**
+ * Mean over dates of the cross-sectional Spearman correlation between two factors (the redundancy
+ * measure): per date over the instruments in the cross-section where both are finite, ≥ 2 pairs
+ * and both sides non-constant, else the date is skipped. NaN when no date counts. Reads no label,
+ * so the full window (not the label window) of a Split is used.
+ */
+export function meanCrossSectionalRankCorr(
+  a: Float64Array,
+  b: Float64Array,
+  panel: Panel,
+  window: MetricWindow,
+): number {
+  const r = window instanceof Split ? window.window() : window;
+  const from = Math.max(0, r.from);
+  const to = Math.min(panel.nDates - 1, r.to);
+  const { nDates, nInst } = panel;
+  const sa = new RankScratch(nInst);
+  const sb = new RankScratch(nInst);
+  const xa = sa.vals;
+  const xb = sb.vals;
+  const ra = new Float64Array(nInst);
+  const rb = new Float64Array(nInst);
+  let sum = 0;
+  let days = 0;
+  for (let t = from; t <= to; t++) {
+    let n = 0;
+    for (let i = 0; i < nInst; i++) {
+      const p = i * nDates + t;
+      const va = a[p]!;
+      const vb = b[p]!;
+      if (va - va === 0 && vb - vb === 0 && inCross(panel, i, t)) {
+        xa[n] = va;
+        xb[n] = vb;
+        n++;
+      }
+    }
+    if (n < 2) continue;
+    sa.ranks(n, ra);
+    sb.ranks(n, rb);
+    const c = pearson(ra, rb, n);
+    if (Number.isFinite(c)) {
+      sum += c;
+      days++;
+    }
+  }
+  return days > 0 ? sum / days : NaN;
+}
