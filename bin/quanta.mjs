@@ -1,9 +1,17 @@
 #!/usr/bin/env node
-// The `quanta` executable: registers tsx's loader (no build step) and runs the TypeScript CLI.
-import { register } from "tsx/esm/api";
-import { pathToFileURL, fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+// The `quanta` executable. Runs the esbuild bundle in dist/ (rebuilt first when a source file is
+// newer); if the bundle cannot be built here (e.g. a read-only install), runs the TypeScript
+// sources through tsx instead — slower to start, same behaviour.
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { buildBundle, bundleIsStale, distDir, root } from "./build.mjs";
 
-register();
-const here = dirname(fileURLToPath(import.meta.url));
-await import(pathToFileURL(join(here, "..", "src", "cli", "entry.ts")).href);
+let entry = join(distDir, "entry.js");
+try {
+  if (bundleIsStale()) await buildBundle();
+} catch {
+  const { register } = await import("tsx/esm/api");
+  register();
+  entry = join(root, "src", "cli", "entry.ts");
+}
+await import(pathToFileURL(entry).href);
