@@ -298,9 +298,11 @@ export class Evaluator {
       this.remaining.set(key, left);
       const hit = this.cache.get(key);
       if (hit !== undefined) {
-        if (left > 0) return { v: hit, temp: false };
-        this.cache.delete(key);
-        return { v: hit, temp: true };
+        // Never hand a cached buffer out as a temporary, not even on its last use: an earlier
+        // operand of the same parent may still hold it (`RANK($v) + -RANK($v)`), and an in-place
+        // operator would overwrite it. After its last use the GC reclaims it.
+        if (left <= 0) this.cache.delete(key);
+        return { v: hit, temp: false };
       }
     }
     const kids = this.evalChildren(e).map((c) => this.ev(c));

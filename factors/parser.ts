@@ -194,7 +194,7 @@ class Parser {
           this.take();
           this.enter(t.pos);
           const e = this.expr();
-          if (this.peek().kind === "eof") this.fail(`missing ')' to close the '(' at col ${t.pos + 1}`);
+          if (this.peek().kind === "eof") this.fail(`missing ')' to close the '(' opened at col ${t.pos + 1}`);
           if (!this.isOp(")")) this.fail(`expected ')', found ${show(this.peek())}`);
           this.take();
           this.depth--;
@@ -216,7 +216,7 @@ class Parser {
     this.take();
     this.enter(name.pos);
     const args: Expr[] = [];
-    const missing = (): never => this.fail(`missing ')' to close ${name.text}( at col ${name.pos + 1}`);
+    const missing = (): never => this.fail(`missing ')' to close ${name.text}( opened at col ${name.pos + 1}`);
     if (!this.isOp(")")) {
       for (;;) {
         if (this.peek().kind === "eof") missing();

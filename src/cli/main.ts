@@ -15,11 +15,13 @@ export async function main(argv: string[]): Promise<number> {
     .usage("$0 <command> [options]\n\nMine, evaluate and backtest alpha factors (QuantaAlpha method).")
     .option("verbose", { type: "boolean", default: false, describe: "Show details (stacks) on errors" })
     .strict()
-    .demandCommand(1, "Name a command (see the list above).")
+    .demandCommand(1, "Name a command.")
     .recommendCommands()
     .help()
     .alias("h", "help")
     .version(false)
+    // Never process.exit() from inside yargs (`--help`): main() returns the code, so it can be embedded and tested.
+    .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       // yargs validation failures (unknown flag, missing option) are user errors: exit 2, one line.

@@ -10,6 +10,8 @@ export interface NamedExpression {
   readonly expression: string;
   /** 1-based line in the source file, for error messages. */
   readonly line: number;
+  /** 1-based column where the expression starts on that line (so a parse error can point into the file). */
+  readonly column?: number;
 }
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -35,12 +37,14 @@ export function parseExpressionsTsv(text: string, source: string): NamedExpressi
     const tab = raw.indexOf("\t");
     if (tab < 0) throw new QuantaError(`${source}:${line}: expected name<TAB>expression, found no tab`);
     const name = raw.slice(0, tab).trim();
-    const expression = raw.slice(tab + 1).trim();
+    const rest = raw.slice(tab + 1);
+    const expression = rest.trim();
+    const column = tab + 2 + (rest.length - rest.trimStart().length);
     if (!NAME_RE.test(name)) throw new QuantaError(`${source}:${line}: bad factor name ${JSON.stringify(name)}`);
     if (seen.has(name)) throw new QuantaError(`${source}:${line}: duplicate factor name ${JSON.stringify(name)}`);
     if (expression === "") throw new QuantaError(`${source}:${line}: empty expression for ${name}`);
     seen.add(name);
-    out.push({ name, expression, line });
+    out.push({ name, expression, line, column });
   });
   if (out.length === 0) throw new QuantaError(`${source}: no expressions`);
   return out;

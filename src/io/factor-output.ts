@@ -4,7 +4,8 @@
  * window, sorted by instrument then date, NaN as an empty field. CSV (`.gz` → gzip level 1) or
  * Parquet. Always written to a temp file and renamed, so a failure never leaves half a file.
  */
-import { createWriteStream, renameSync, rmSync } from "node:fs";
+import { accessSync, constants, createWriteStream, existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { once } from "node:events";
 import { createGzip } from "node:zlib";
 import type { Writable } from "node:stream";
@@ -19,6 +20,27 @@ export function outputFormatOf(path: string): FactorOutputFormat {
   if (/\.parquet$/i.test(path)) return "parquet";
   if (/\.csv(\.gz)?$/i.test(path)) return "csv";
   throw new QuantaError(`--out ${path}: unknown format (use .csv, .csv.gz or .parquet)`);
+}
+
+/**
+ * Reject an output path that cannot be written (missing or read-only directory, a directory as the
+ * file) before any work is done: a user error, not a crash after minutes of evaluation.
+ */
+export function checkOutputPath(path: string): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new QuantaError(`--out ${path}: directory ${dir} does not exist`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new QuantaError(`--out ${path}: directory ${dir} is not writable`);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) throw new QuantaError(`--out ${path}: is a directory`);
+}
+
+/** File-system failures while writing (ENOSPC, EACCES, …) are the user's to fix: exit 2 naming the file. */
+function asWriteError(path: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code) ? new QuantaError(`--out ${path}: cannot write (${code}: ${(e as Error).message})`) : e;
 }
 
 /** Instrument-major cell indices of the output rows. */
@@ -47,15 +69,19 @@ export async function writeFactorTable(
   window: IndexRange,
 ): Promise<{ rows: number }> {
   const cells = spanRowCells(panel, window);
-  if (outputFormatOf(path) === "parquet") {
-    const { nDates } = panel;
-    writeParquetLong(path, [
-      { name: "date", data: Array.from(cells, (c) => panel.dates[c % nDates]!) },
-      { name: "instrument", data: Array.from(cells, (c) => panel.instruments[(c / nDates) | 0]!) },
-      ...names.map((name, k) => ({ name, data: Float64Array.from(cells, (c) => values[k]![c]!) })),
-    ]);
-  } else {
-    await writeCsv(path, panel, names, values, cells);
+  try {
+    if (outputFormatOf(path) === "parquet") {
+      const { nDates } = panel;
+      writeParquetLong(path, [
+        { name: "date", data: Array.from(cells, (c) => panel.dates[c % nDates]!) },
+        { name: "instrument", data: Array.from(cells, (c) => panel.instruments[(c / nDates) | 0]!) },
+        ...names.map((name, k) => ({ name, data: Float64Array.from(cells, (c) => values[k]![c]!) })),
+      ]);
+    } else {
+      await writeCsv(path, panel, names, values, cells);
+    }
+  } catch (e) {
+    throw asWriteError(path, e);
   }
   return { rows: cells.length };
 }
@@ -72,6 +98,9 @@ async function writeCsv(
   const out: Writable = /\.gz$/i.test(path) ? createGzip({ level: 1 }) : file;
   if (out !== file) out.pipe(file);
   const closed = once(file, "close");
+  // A write error rejects `closed` while the loop below may still be running: mark it handled now
+  // (it is awaited, and rethrown, below) so it cannot crash the process as an unhandled rejection.
+  closed.catch(() => {});
   try {
     const { nDates } = panel;
     const parts: string[] = [`date,instrument,${names.join(",")}\n`];
@@ -87,7 +116,8 @@ async function writeCsv(
       parts.push(line, "\n");
       pending += line.length;
       if (pending > 1 << 20) {
-        if (!out.write(parts.join(""))) await once(out, "drain");
+        // Race with `closed`: when the file fails behind a gzip stream, "drain" never comes.
+        if (!out.write(parts.join(""))) await Promise.race([once(out, "drain"), closed]);
         parts.length = 0;
         pending = 0;
       }

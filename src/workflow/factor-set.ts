@@ -5,7 +5,7 @@
  * stop a run on data without $vwap), or is an error with `strict`.
  */
 import type { Dialect, Expr } from "../../factors/ast.ts";
-import { FieldError, QuantaError } from "../../factors/errors.ts";
+import { FieldError, ParseError, QuantaError } from "../../factors/errors.ts";
 import { parseExpr } from "../../factors/parser.ts";
 import { printExpr } from "../../factors/printer.ts";
 import { availableFields } from "../../factors/evaluate.ts";
@@ -46,14 +46,17 @@ export function prepareFactorSet(
       expr = parseExpr(item.expression, dialect);
     } catch (err) {
       if (err instanceof QuantaError) {
-        throw new QuantaError(`${opts.source ?? "expressions"}:${item.line}: factor ${item.name}: ${err.message}`);
+        // `file:line:col` points into the TSV (editor-clickable); the message's own `col N` and caret
+        // point into the expression.
+        const col = err instanceof ParseError && item.column !== undefined ? `:${item.column + err.pos}` : "";
+        throw new QuantaError(`${opts.source ?? "expressions"}:${item.line}${col}: factor ${item.name}: ${err.message}`);
       }
       throw err;
     }
     const missing = [...fieldsOf(expr)].filter((f) => !have.has(f)).sort();
     if (missing.length > 0) {
       const reason = `needs ${missing.map((f) => `$${f}`).join(", ")}, which the data lacks (available: ${[...have].sort().map((f) => `$${f}`).join(", ")})`;
-      if (opts.strict) throw new FieldError(`factor ${item.name}: ${reason}`);
+      if (opts.strict) throw new FieldError(`${opts.source ?? "expressions"}:${item.line}: factor ${item.name}: ${reason}`);
       skipped.push({ name: item.name, reason });
       continue;
     }

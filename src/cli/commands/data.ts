@@ -58,6 +58,7 @@ const synth: CommandModule = {
       .option("json", opt.jsonOption),
   handler: async (argv) => {
     const a = opt.readArgs(SynthArgs, argv);
+    (await import("../../io/factor-output.ts")).checkOutputPath(a.out);
     const { generateSyntheticMarket } = await import("../../data/synthetic/market.ts");
     const { writeLongCsv, panelToLongColumns } = await import("../../data/long-export.ts");
     const { writeParquetLong } = await import("../../data/parquet.ts");

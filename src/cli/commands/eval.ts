@@ -22,12 +22,13 @@ export const evalCommand: CommandModule = {
   handler: async (argv) => {
     const a = opt.readArgs(Args, argv);
     const { readExpressionsTsv } = await import("../../io/exprs-file.ts");
-    const { outputFormatOf, writeFactorTable } = await import("../../io/factor-output.ts");
+    const { checkOutputPath, outputFormatOf, writeFactorTable } = await import("../../io/factor-output.ts");
     const { loadData } = await import("../../workflow/load.ts");
     const { prepareFactorSet } = await import("../../workflow/factor-set.ts");
     const { evaluateFactorSet, windowOf } = await import("../../workflow/screen.ts");
     const { EvalPool } = await import("../../pool/pool.ts");
-    outputFormatOf(a.out); // reject an unknown output format before any work
+    outputFormatOf(a.out); // reject an unknown output format or an unwritable path before any work
+    checkOutputPath(a.out);
     const items = readExpressionsTsv(a.exprs);
     const t0 = performance.now();
     const { panel } = await loadData(a.data, a);
