@@ -98,7 +98,7 @@ const synth: CommandModule = {
 };
 
 export const dataCommand: CommandModule = {
-  command: "data <command>",
+  command: "data",
   describe: "Inspect market data or write the synthetic market",
   builder: (y) => y.command(inspect).command(synth).demandCommand(1, "Name a data command: inspect or synth"),
   handler: () => {},
