@@ -1,14 +1,19 @@
-// Bundles the CLI and the pool worker with esbuild into dist/ (a ~0.3 s build) so `quanta` starts in
-// a fraction of the time tsx's per-module transpiling takes. bin/quanta.mjs rebuilds automatically
+// Bundles the CLI and the pool worker with esbuild (a ~0.3 s build) so `quanta` starts in a
+// fraction of the time tsx's per-module transpiling takes. bin/quanta.mjs rebuilds automatically
 // when any source file is newer than the bundle, so the bundle is never stale.
-import { readdirSync, statSync, writeFileSync, mkdirSync, rmSync, renameSync } from "node:fs";
+//
+// Each build goes to its own folder dist/build-<time>-<pid>/ and dist/current.json names the
+// newest: a long run that is still importing chunks lazily keeps its own build while a newer one
+// appears. Builds other than the current one are removed once they are an hour old.
+import { readdirSync, statSync, writeFileSync, mkdirSync, rmSync, renameSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const distDir = join(root, "dist");
-const stampFile = join(distDir, ".stamp");
+const currentFile = join(distDir, "current.json");
 const SOURCE_DIRS = ["src", "factors", "backtest", "agents"];
+const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
 
 function newestMtime(dir) {
   let newest = 0;
@@ -20,23 +25,31 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** True when dist/ is missing or older than a source file. */
-export function bundleIsStale() {
-  let built;
+/** The current build's folder, or undefined when there is none. */
+export function currentBuild() {
   try {
-    built = statSync(stampFile).mtimeMs;
+    const { dir } = JSON.parse(readFileSync(currentFile, "utf8"));
+    statSync(join(distDir, dir, "entry.js"));
+    return join(distDir, dir);
   } catch {
-    return true;
+    return undefined;
   }
+}
+
+/** True when there is no build or a source file is newer than it. */
+export function bundleIsStale() {
+  const dir = currentBuild();
+  if (!dir) return true;
+  const built = statSync(join(dir, "entry.js")).mtimeMs;
   return SOURCE_DIRS.some((d) => newestMtime(join(root, d)) > built);
 }
 
+/** Builds a new bundle, makes it current and returns its folder. */
 export async function buildBundle() {
   const { build } = await import("esbuild");
-  // Build into a temp folder and swap it in, so a concurrent `quanta` never sees half a bundle.
-  const tmp = `${distDir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  const name = `build-${Date.now()}-${process.pid}`;
+  const out = join(distDir, name);
+  mkdirSync(out, { recursive: true });
   await build({
     entryPoints: { entry: join(root, "src/cli/entry.ts"), worker: join(root, "src/pool/worker.ts") },
     bundle: true,
@@ -45,22 +58,28 @@ export async function buildBundle() {
     format: "esm",
     target: "node20",
     packages: "external",
-    outdir: tmp,
+    outdir: out,
     chunkNames: "chunk-[hash]",
     logLevel: "warning",
   });
-  writeFileSync(join(tmp, ".stamp"), new Date().toISOString());
-  writeFileSync(join(tmp, "package.json"), '{ "type": "module" }\n');
-  const old = `${distDir}.old-${process.pid}`;
-  try {
-    renameSync(distDir, old);
-  } catch {
-    /* no previous bundle */
+  writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
+  const tmp = `${currentFile}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ dir: name }) + "\n");
+  renameSync(tmp, currentFile); // atomic: readers see the old or the new build, never neither
+  removeOldBuilds(name);
+  return out;
+}
+
+function removeOldBuilds(keep) {
+  const now = Date.now();
+  for (const entry of readdirSync(distDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name === keep) continue;
+    const p = join(distDir, entry.name);
+    if (now - statSync(p).mtimeMs > KEEP_OLD_BUILDS_MS) rmSync(p, { recursive: true, force: true });
   }
-  renameSync(tmp, distDir);
-  rmSync(old, { recursive: true, force: true });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await buildBundle();
+  const out = await buildBundle();
+  console.log(`built ${out}`);
 }

@@ -4,11 +4,12 @@
 // sources through tsx instead — slower to start, same behaviour.
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
-import { buildBundle, bundleIsStale, distDir, root } from "./build.mjs";
+import { buildBundle, bundleIsStale, currentBuild, root } from "./build.mjs";
 
-let entry = join(distDir, "entry.js");
+let entry;
 try {
-  if (bundleIsStale()) await buildBundle();
+  const dir = bundleIsStale() ? await buildBundle() : currentBuild();
+  entry = join(dir, "entry.js");
 } catch {
   const { register } = await import("tsx/esm/api");
   register();
