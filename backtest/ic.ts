@@ -84,23 +84,31 @@ export class LabelCrossSections {
     const offsets = new Int32Array(nd + 1);
     const orderAll = new Int32Array(nd * nInst);
     const valuesAll = new Float64Array(nd * nInst);
-    const idx: number[] = [];
+    const sorter = new RankScratch(nInst);
+    const idx = new Int32Array(nInst);
     let pos = 0;
     let maxCount = 0;
     for (let k = 0; k < nd; k++) {
       const t = from + k;
-      idx.length = 0;
+      let m = 0;
       for (let i = 0; i < nInst; i++) {
-        if (Number.isFinite(label[i * nDates + t]!) && inCross(panel, i, t)) idx.push(i);
+        const v = label[i * nDates + t]!;
+        if (v - v === 0 && inCross(panel, i, t)) {
+          sorter.vals[m] = v;
+          idx[m] = i;
+          m++;
+        }
       }
-      idx.sort((a, b) => label[a * nDates + t]! - label[b * nDates + t]! || a - b);
-      for (let j = 0; j < idx.length; j++) {
-        orderAll[pos + j] = idx[j]!;
-        valuesAll[pos + j] = label[idx[j]! * nDates + t]!;
+      // By label ascending, ties by instrument index (the sort is stable and idx ascends).
+      const perm = sorter.argsort(m);
+      for (let j = 0; j < m; j++) {
+        const q = perm[j]!;
+        orderAll[pos + j] = idx[q]!;
+        valuesAll[pos + j] = sorter.vals[q]!;
       }
-      pos += idx.length;
+      pos += m;
       offsets[k + 1] = pos;
-      if (idx.length > maxCount) maxCount = idx.length;
+      if (m > maxCount) maxCount = m;
     }
     this.offsets = offsets;
     this.order = orderAll.slice(0, pos);
@@ -169,7 +177,8 @@ export class ICEvaluator {
   private readonly ly: Float64Array;
   private readonly dy: Float64Array;
   private readonly dr: Float64Array;
-  private readonly fr: Float64Array;
+  /** rankDot's two sums. */
+  private readonly dot = new Float64Array(2);
   private readonly scratch: RankScratch;
   /** The factor's window transposed date-major, so a date's gather reads one contiguous row. */
   private readonly rows: Float64Array;
@@ -181,86 +190,86 @@ export class ICEvaluator {
     this.ly = new Float64Array(cap);
     this.dy = new Float64Array(cap);
     this.dr = new Float64Array(cap);
-    this.fr = new Float64Array(cap);
     this.scratch = new RankScratch(cap);
     this.rows = new Float64Array(this.label.nDates * panel.nInst);
   }
 
   daily(factor: Float64Array): DailyIC {
     const L = this.label;
-    const nDates = L.panel.nDates;
-    const nInst = L.panel.nInst;
     const nd = L.nDates;
     const ic = new Float64Array(nd).fill(NaN);
     const rankIc = new Float64Array(nd).fill(NaN);
-    const { pos, ly, fr, scratch, rows } = this;
-    const fx = scratch.vals; // gathered factor values go straight into the rank scratch
-    const { order, values, offsets } = L;
-    transposeWindow(factor, nDates, nInst, L.from, nd, rows);
-    for (let k = 0; k < nd; k++) {
-      const row = k * nInst;
-      const o0 = offsets[k]!;
-      const o1 = offsets[k + 1]!;
-      let n = 0;
-      let mn = Infinity;
-      for (let j = o0; j < o1; j++) {
-        const f = rows[row + order[j]!]!;
-        if (f - f === 0) {
-          fx[n] = f;
-          pos[n] = j;
-          if (f < mn) mn = f;
-          n++;
-        }
-      }
-      if (n < 2) continue;
-      // Label side: the date's precomputed deviations when every label has a factor value,
-      // otherwise recomputed over the pairs (still sorted: pos ascends). Offsets, not subarray
-      // views, so nothing is allocated per date.
-      let dy = L.dev;
-      let dr = L.rankDev;
-      let base = o0;
-      let syy: number;
-      let srr: number;
-      if (n === o1 - o0) {
-        if (values[o0] === values[o1 - 1]) continue; // constant label
-        syy = L.ss[k]!;
-        srr = L.rankSs[k]!;
-      } else {
-        for (let q = 0; q < n; q++) ly[q] = values[pos[q]!]!;
-        if (ly[0] === ly[n - 1]) continue;
-        dy = this.dy;
-        dr = this.dr;
-        base = 0;
-        syy = deviations(ly, n, dy);
-        srr = rankDeviationsOfSorted(ly, n, dr);
-      }
-      // Pearson, factor side shifted by its minimum then two-pass (as metrics_ref.py).
-      let sx = 0;
-      for (let q = 0; q < n; q++) sx += fx[q]! - mn;
-      const ax = sx / n;
-      let sxy = 0;
-      let sxx = 0;
-      for (let q = 0; q < n; q++) {
-        const d = fx[q]! - mn - ax;
-        sxy += d * dy[base + q]!;
-        sxx += d * d;
-      }
-      const c = sxy / Math.sqrt(sxx * syy);
-      ic[k] = Number.isFinite(c) ? c : NaN; // a constant factor gives 0/0
-      // Spearman: Pearson of average ranks; both rank means are (n+1)/2 exactly.
-      scratch.ranks(n, fr);
-      const mid = (n + 1) / 2;
-      let rxy = 0;
-      let rxx = 0;
-      for (let q = 0; q < n; q++) {
-        const d = fr[q]! - mid;
-        rxy += d * dr[base + q]!;
-        rxx += d * d;
-      }
-      const rc = rxy / Math.sqrt(rxx * srr);
-      rankIc[k] = Number.isFinite(rc) ? rc : NaN;
-    }
+    transposeWindow(factor, L.panel.nDates, L.panel.nInst, L.from, nd, this.rows);
+    // One call per date, not one long loop: a function optimised on its own is not at the mercy
+    // of on-stack replacement of the whole loop (which V8 sometimes keeps deoptimising).
+    for (let k = 0; k < nd; k++) this.day(k, ic, rankIc);
     return { from: L.from, ic, rankIc };
+  }
+
+  /** IC and RankIC of date k of the window (left NaN when the date does not count). */
+  private day(k: number, ic: Float64Array, rankIc: Float64Array): void {
+    const L = this.label;
+    const { pos, rows, scratch } = this;
+    const fx = scratch.vals; // gathered factor values go straight into the rank scratch
+    const { order, offsets } = L;
+    const row = k * L.panel.nInst;
+    const o0 = offsets[k]!;
+    const o1 = offsets[k + 1]!;
+    let n = 0;
+    let mn = Infinity;
+    let mx = -Infinity;
+    for (let j = o0; j < o1; j++) {
+      const f = rows[row + order[j]!]!;
+      if (f - f === 0) {
+        fx[n] = f;
+        pos[n] = j;
+        if (f < mn) mn = f;
+        if (f > mx) mx = f;
+        n++;
+      }
+    }
+    if (n < 2) return;
+    // Label side: the date's precomputed deviations when every label has a factor value,
+    // otherwise recomputed over the pairs (still sorted: pos ascends). Offsets, not subarray
+    // views, so nothing is allocated per date.
+    let dy = L.dev;
+    let dr = L.rankDev;
+    let base = o0;
+    let syy: number;
+    let srr: number;
+    if (n === o1 - o0) {
+      if (L.values[o0] === L.values[o1 - 1]) return; // constant label
+      syy = L.ss[k]!;
+      srr = L.rankSs[k]!;
+    } else {
+      const ly = this.ly;
+      const values = L.values;
+      for (let q = 0; q < n; q++) ly[q] = values[pos[q]!]!;
+      if (ly[0] === ly[n - 1]) return;
+      dy = this.dy;
+      dr = this.dr;
+      base = 0;
+      syy = deviations(ly, n, dy);
+      srr = rankDeviationsOfSorted(ly, n, dr);
+    }
+    // Pearson, factor side shifted by its minimum then two-pass (as metrics_ref.py).
+    let sx = 0;
+    for (let q = 0; q < n; q++) sx += fx[q]! - mn;
+    const ax = sx / n;
+    let sxy = 0;
+    let sxx = 0;
+    for (let q = 0; q < n; q++) {
+      const d = fx[q]! - mn - ax;
+      sxy += d * dy[base + q]!;
+      sxx += d * d;
+    }
+    const c = sxy / Math.sqrt(sxx * syy);
+    ic[k] = c - c === 0 ? c : NaN; // a constant factor gives 0/0
+    // Spearman: Pearson of average ranks; both rank means are (n+1)/2 exactly.
+    const dot = this.dot;
+    scratch.rankDot(n, mn, mx, dr, base, dot);
+    const rc = dot[0]! / Math.sqrt(dot[1]! * srr);
+    rankIc[k] = rc - rc === 0 ? rc : NaN;
   }
 
   metrics(factor: Float64Array): ICSummary {

@@ -20,8 +20,8 @@
 import type { CallNode, Dialect, Expr } from "./ast.ts";
 import { FieldError } from "./errors.ts";
 import { fieldsOf } from "./fields.ts";
-import { forEachSpan, operatorImpl, siblingsOf, unaryValue, binaryValue, whereValue } from "./kernels/dispatch.ts";
-import type { OpEnv, Value } from "./kernels/dispatch.ts";
+import { familyOf, forEachSpan, operatorImpl, siblingsOf, unaryValue, binaryValue, whereValue } from "./kernels/dispatch.ts";
+import type { FamilyMember, OpEnv, Value } from "./kernels/dispatch.ts";
 import { Binary, Unary } from "./kernels/elementwise.ts";
 import { Scratch } from "./kernels/scratch.ts";
 import type { Panel } from "./panel.ts";
@@ -133,6 +133,8 @@ export class Evaluator {
   private readonly keys = new WeakMap<Expr, string>();
   private readonly cache = new Map<string, Value>();
   private remaining = new Map<string, number>();
+  /** Family key (see familyOf) → the batch's calls of that family, by key. */
+  private families = new Map<string, Map<string, CallNode>>();
 
   constructor(
     readonly panel: Panel,
@@ -161,6 +163,7 @@ export class Evaluator {
   stream(exprs: readonly Expr[], onResult: (index: number, values: Float64Array) => void): void {
     for (const e of exprs) validateExpr(e, this.dialect, "", { allowFuture: this.opts.allowFuture ?? false });
     checkFields(this.panel, exprs);
+    this.families = new Map();
     this.remaining = this.caching ? this.countRequests(exprs) : new Map();
     this.cache.clear();
     exprs.forEach((e, i) => {
@@ -182,6 +185,12 @@ export class Evaluator {
       this.keys.set(e, k);
     }
     return k;
+  }
+
+  /** Family key of a call (family name, first argument, window), or undefined. */
+  private familyKey(e: CallNode): string | undefined {
+    const fam = familyOf(this.dialect, e);
+    return fam === undefined ? undefined : `${fam}|${this.keyOf(e.args[0]!)}|${this.keyOf(e.args[1]!)}`;
   }
 
   /** Children the evaluator evaluates: not literal parameters, not SEQUENCE (REGBETA/REGRESI read it). */
@@ -217,6 +226,17 @@ export class Evaluator {
       uses.set(k, (uses.get(k) ?? 0) + 1);
       if (seen.has(k)) return;
       seen.add(k);
+      const fam = e.kind === "call" ? this.familyKey(e) : undefined;
+      if (fam !== undefined) {
+        // The family's first call computes every member the batch asks for: later members
+        // are served from the cache, so their arguments are not requested again.
+        const members = this.families.get(fam);
+        if (members !== undefined) {
+          members.set(k, e as CallNode);
+          return;
+        }
+        this.families.set(fam, new Map([[k, e as CallNode]]));
+      }
       for (const c of this.evalChildren(e)) visit(c);
       if (e.kind === "call") for (const op of siblingsOf(this.dialect, e.op)) seen.add(siblingKey(k, e.op, op));
     };
@@ -309,6 +329,7 @@ export class Evaluator {
     const t0 = this.opts.profile ? performance.now() : 0;
     const temps: Float64Array[] = [];
     const adopted: [string, Float64Array][] = [];
+    const familyTags: string[] = [];
     let own: Float64Array | undefined;
     // Element-wise loops may write over an operand: a child's temporary buffer is reused
     // as the output (less memory traffic). Window kernels never get an aliased output.
@@ -324,6 +345,18 @@ export class Evaluator {
         const b = this.broadcast(v);
         temps.push(b);
         return b;
+      },
+      familyMembers: () => {
+        const members: FamilyMember[] = [];
+        const fam = this.caching && e.kind === "call" ? this.familyKey(e) : undefined;
+        for (const [mk, node] of (fam !== undefined ? this.families.get(fam) : undefined) ?? []) {
+          if (mk === key || (this.remaining.get(mk) ?? 0) <= 0 || this.cache.has(mk)) continue;
+          const b = this.alloc();
+          adopted.push([mk, b]);
+          members.push({ node, out: b });
+          familyTags.push(node.op);
+        }
+        return members;
       },
       sibling: (op) => {
         if (e.kind === "call" && op === e.op) {
@@ -367,7 +400,10 @@ export class Evaluator {
     for (const r of kids) if (r.temp && r.v !== v) this.release(r.v);
     if (this.opts.profile) {
       const tag = e.kind === "call" ? e.op : e.kind === "unary" ? (e.op === "-" ? "neg" : "!") : e.kind === "binary" ? e.op : "?:";
-      this.opts.profile.set(tag, (this.opts.profile.get(tag) ?? 0) + performance.now() - t0);
+      // A family pass is shared evenly by the operators it computed.
+      const tags = [tag, ...familyTags];
+      const ms = (performance.now() - t0) / tags.length;
+      for (const op of tags) this.opts.profile.set(op, (this.opts.profile.get(op) ?? 0) + ms);
     }
     if (this.caching && left > 0) {
       this.cache.set(key, v);

@@ -1,4 +1,8 @@
 /**
+ * Gradient-boosted trees, two engines behind `fitGbdt`/`predictGbdt`: `native` (the default; the
+ * TypeScript histogram GBDT of hist-gbdt.ts, which takes the whole CSI 300 Alpha158 design) and
+ * `xgboost` (below).
+ *
  * Gradient-boosted trees through XGBoost (WASM), with early stopping on a validation design
  * matrix done here: rounds are added in chunks, the new trees are read back and applied to the
  * validation rows in JS, and the ensemble is cut at the best round once `earlyStoppingRounds`
@@ -6,16 +10,25 @@
  * last eval set, `valid`, deciding).
  */
 import type { DesignMatrix } from "../preprocess.ts";
+import { fitNativeGbdt, predictHistTrees, type HistGbdtParams } from "./hist-gbdt.ts";
+import { ValidScorer, type EvalMetric } from "./hist-gbdt-metrics.ts";
 import { loadXGBoost } from "./xgboost-wasm.ts";
 import { leafValue, parseXGBoostModel, predictTrees, treeCount, truncateTrees, type TreeEnsemble } from "./trees.ts";
 
 export interface GbdtOptions {
+  /**
+   * `native` (default): the TypeScript histogram GBDT (hist-gbdt.ts), fast enough for the whole
+   * design. `xgboost`: XGBoost compiled to WASM (slow, 2 GB heap; see maxRows).
+   */
+  readonly engine?: "native" | "xgboost";
+  /** Native-engine parameters, over the ones mapped from `params` (native engine only). */
+  readonly native?: Partial<HistGbdtParams>;
   /** Upper bound on boosting rounds (qlib: num_boost_round 1000). */
   readonly numBoostRound?: number;
   /** Stop after this many rounds without a better validation score (qlib: 50). */
   readonly earlyStoppingRounds?: number;
-  /** Validation score: `rmse` on the rank-normalised label (qlib's eval_metric) or mean daily `ic`. */
-  readonly evalMetric?: "rmse" | "ic";
+  /** Validation score: `rmse` on the rank-normalised label (qlib's eval_metric), mean daily `ic` or `rankic`. */
+  readonly evalMetric?: EvalMetric;
   /** Rounds trained between validation checks (only affects speed, not the result). */
   readonly chunk?: number;
   readonly seed?: number;
@@ -55,11 +68,13 @@ export interface GbdtFitInfo {
   readonly trainRows: number;
   /** Validation score after each trained round (empty without validation). */
   readonly validHistory: readonly number[];
-  readonly evalMetric: "rmse" | "ic";
+  readonly evalMetric: EvalMetric;
 }
 
 export interface GbdtModel {
   readonly kind: "gbdt";
+  /** Which engine grew `trees` (they route missing values differently); absent = xgboost. */
+  readonly engine?: "native" | "xgboost";
   readonly trees: TreeEnsemble;
   readonly info: GbdtFitInfo;
   readonly featureCount: number;
@@ -147,6 +162,7 @@ function rmse(pred: Float64Array, y: Float64Array): number {
 
 /** Fits on `train` (its y), early-stopping on `valid` when given. Deterministic for a seed. */
 export async function fitGbdt(train: DesignMatrix, valid: DesignMatrix | undefined, opts: GbdtOptions = {}): Promise<GbdtModel> {
+  if ((opts.engine ?? "native") === "native") return fitNativeGbdt(train, valid, opts);
   if (train.nRows === 0) throw new Error("gbdt: the training range has no rows with a label");
   const xgb = await loadXGBoost();
   const maxRounds = opts.numBoostRound ?? 1000;
@@ -171,6 +187,7 @@ export async function fitGbdt(train: DesignMatrix, valid: DesignMatrix | undefin
     // Running float32 sums of the validation predictions, one tree at a time.
     const vsum = valid ? new Float32Array(valid.nRows) : undefined;
     const vpred = valid ? new Float64Array(valid.nRows) : undefined;
+    let rankScorer: ValidScorer | undefined;
     while (trained < maxRounds) {
       const n = Math.min(chunk, maxRounds - trained);
       xgb.train(handle, n);
@@ -183,7 +200,7 @@ export async function fitGbdt(train: DesignMatrix, valid: DesignMatrix | undefin
       for (let k = from; k < trained; k++) {
         for (let r = 0; r < valid.nRows; r++) vsum[r] = vsum[r]! + leafValue(ensemble, k, valid.x, r, valid.nFeatures);
         for (let r = 0; r < valid.nRows; r++) vpred[r] = Math.fround(base + vsum[r]!);
-        const score = metric === "rmse" ? rmse(vpred, valid.y) : meanDailyIc(vpred, valid);
+        const score = metric === "rmse" ? rmse(vpred, valid.y) : metric === "ic" ? meanDailyIc(vpred, valid) : (rankScorer ??= new ValidScorer("rankic", valid.y, valid.date)).score(vpred);
         history.push(score);
         if (bestRound < 0 || better(score, best)) {
           best = score;
@@ -200,6 +217,7 @@ export async function fitGbdt(train: DesignMatrix, valid: DesignMatrix | undefin
     const keep = valid && bestRound >= 0 ? bestRound + 1 : treeCount(ensemble);
     return {
       kind: "gbdt",
+      engine: "xgboost",
       trees: truncateTrees(ensemble, keep),
       info: { bestRounds: keep, roundsTrained: trained, trainRows: data.n, validHistory: history, evalMetric: metric },
       featureCount: train.nFeatures,
@@ -211,5 +229,6 @@ export async function fitGbdt(train: DesignMatrix, valid: DesignMatrix | undefin
 
 export function predictGbdt(model: GbdtModel, m: Pick<DesignMatrix, "x" | "nRows" | "nFeatures">): Float64Array {
   if (m.nFeatures !== model.featureCount) throw new Error(`gbdt: model has ${model.featureCount} features, matrix ${m.nFeatures}`);
+  if (model.engine === "native") return predictHistTrees(model.trees, m.x, m.nRows, m.nFeatures);
   return predictTrees(model.trees, m.x, m.nRows, m.nFeatures);
 }

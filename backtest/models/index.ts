@@ -80,3 +80,14 @@ export { fitLinear, predictLinear, type LinearModel, type LinearOptions } from "
 export { fitGbdt, predictGbdt, GBDT_DEFAULT_PARAMS, type GbdtModel, type GbdtOptions, type GbdtFitInfo } from "./gbdt.ts";
 export { parseXGBoostModel, predictTrees, type TreeEnsemble } from "./trees.ts";
 export { loadXGBoost } from "./xgboost-wasm.ts";
+export {
+  trainHistGbdt,
+  predictHistTrees,
+  fitNativeGbdt,
+  histParamsFromNames,
+  HIST_GBDT_DEFAULTS,
+  type HistGbdtParams,
+  type HistGbdtControl,
+  type HistGbdtFit,
+} from "./hist-gbdt.ts";
+export type { EvalMetric } from "./hist-gbdt-metrics.ts";

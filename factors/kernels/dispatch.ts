@@ -12,18 +12,20 @@
 import type { CallNode, Dialect } from "../ast.ts";
 import type { Panel } from "../panel.ts";
 import type { Literal } from "../validate.ts";
+import { literalOf } from "../validate.ts";
 import { emaSpan, alphaFromAlpha, alphaFromSpan, decayLinear, decayWma, ewmMean, macd, qlibWma, rsi, smaRecursive } from "./averages.ts";
 import { csKurt, csMax, csMean, csMedian, csMin, csRank, csScale, csSkew, csStd, csZscore } from "./cross.ts";
 import type { CrossSectionShape } from "./cross.ts";
 import { Binary, Unary, binaryInto, unaryInto, whereInto } from "./elementwise.ts";
 import {
-  rollingBand, rollingCountTrue, rollingKurt, rollingMean, rollingProd, rollingSkew, rollingStd, rollingSum,
-  rollingSumIf, rollingVar, rollingZscore,
+  Emit2, moments2MultiInto, rollingBand, rollingCountTrue, rollingKurt, rollingMean, rollingProd, rollingSkew, rollingStd,
+  rollingSum, rollingSumIf, rollingVar, rollingZscore,
 } from "./moments.ts";
 import {
   highDay, lowDay, qlibIdxMax, qlibIdxMin, rollingArgMax, rollingArgMin, rollingCount, rollingMax,
   rollingMeanAbsDev, rollingMedian, rollingMedianAbsDev, rollingMin, rollingQuantile, rollingRank,
 } from "./order.ts";
+import { rollingSortedStats, type SortedWindowOutput } from "./order-sorted.ts";
 import { rollingCorr, rollingCov, rollingRegression, rollingTimeRegression } from "./regression.ts";
 import type { Scratch } from "./scratch.ts";
 import { delta, deltaFirst, firstValue, pctChange, shift } from "./shift.ts";
@@ -49,6 +51,17 @@ export interface OpEnv {
    * already have it (the evaluator then keeps it for later).
    */
   sibling(op: string): Float64Array | undefined;
+  /**
+   * For family kernels (see `familyOf`): the other calls of this node's family that the batch
+   * will ask for and does not have yet, each with the buffer to fill (the evaluator keeps them).
+   */
+  familyMembers(): readonly FamilyMember[];
+}
+
+/** A call computed alongside another member of its family, and the buffer for its values. */
+export interface FamilyMember {
+  readonly node: CallNode;
+  readonly out: Float64Array;
 }
 
 export type OpImpl = (env: OpEnv, vals: readonly Value[], lits: readonly (Literal | undefined)[], node: CallNode) => Value;
@@ -218,6 +231,80 @@ const cov: OpImpl = (env, vals, lits, node) => {
 };
 
 // ---------------------------------------------------------------------------------------------
+// families: window statistics of the same series and window computed in one pass
+// ---------------------------------------------------------------------------------------------
+
+const SORTED_STAT: Readonly<Record<string, SortedWindowOutput["stat"]>> = {
+  Quantile: "quantile",
+  Rank: "rank",
+  Med: "median",
+  TS_QUANTILE: "quantile",
+  TS_RANK: "rank",
+  TS_MEDIAN: "median",
+};
+
+const MOMENT_EMIT: Readonly<Record<string, Emit2>> = {
+  Mean: Emit2.Mean,
+  Std: Emit2.Std,
+  Var: Emit2.Var,
+  TS_MEAN: Emit2.Mean,
+  TS_STD: Emit2.Std,
+  TS_VAR: Emit2.Var,
+};
+
+/** Window of a family call: its literal second argument, when a non-negative integer. */
+function familyWindow(node: CallNode): number | undefined {
+  const a = node.args[1];
+  const l = a === undefined ? undefined : literalOf(a);
+  return l !== undefined && l.isInt && l.value >= 0 ? l.value : undefined;
+}
+
+/**
+ * The family of a call — calls of one family on the same first argument and window are computed
+ * by one kernel pass (the sorted window of Quantile / Rank / Med; the moments of Mean / Std /
+ * Var) — or undefined. The evaluator keys a family by name, first argument and window.
+ */
+export function familyOf(dialect: Dialect, node: CallNode): string | undefined {
+  if (!Object.hasOwn(TABLES[dialect], node.op) || node.args[0] === undefined || literalOf(node.args[0]) !== undefined) return undefined;
+  if (familyWindow(node) === undefined) return undefined;
+  if (Object.hasOwn(SORTED_STAT, node.op)) return "sorted";
+  if (Object.hasOwn(MOMENT_EMIT, node.op)) return "moments";
+  return undefined;
+}
+
+function sortedOutput(node: CallNode, out: Float64Array): SortedWindowOutput {
+  const stat = SORTED_STAT[node.op]!;
+  const q = stat === "quantile" ? literalOf(node.args[2]!)?.value ?? NaN : 0;
+  return { stat, q, out };
+}
+
+/** Quantile / Rank / Med and their family members: one sorted-window scan fills them all. */
+const sortedFamily: OpImpl = (env, vals, lits, node) => {
+  const x = env.array(arg(vals, 0));
+  const n = lit(lits, 1, node.op).value;
+  if (SORTED_STAT[node.op] === "quantile") lit(lits, 2, node.op);
+  const own = env.alloc();
+  const outputs = [sortedOutput(node, own), ...env.familyMembers().map((m) => sortedOutput(m.node, m.out))];
+  forEachSpan(env.panel, (s, e) => rollingSortedStats(x, outputs, s, e, n));
+  return own;
+};
+
+/** Mean / Std / Var and their family members: one moments pass fills them all. */
+function momentsFamily(fallback: OpImpl): OpImpl {
+  return (env, vals, lits, node) => {
+    const l = lit(lits, 1, node.op);
+    if (!l.isInt) return fallback(env, vals, lits, node);
+    const x = env.array(arg(vals, 0));
+    const own = env.alloc();
+    const members = env.familyMembers();
+    const outs = [own, ...members.map((m) => m.out)];
+    const modes = Int32Array.from([node, ...members.map((m) => m.node)], (c) => MOMENT_EMIT[c.op]!);
+    forEachSpan(env.panel, (s, e) => moments2MultiInto(x, s, outs, modes, s, e - s, l.value, 0, env.scratch));
+    return own;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // qlib dialect
 // ---------------------------------------------------------------------------------------------
 
@@ -230,24 +317,21 @@ const QLIB: Record<string, OpImpl> = {
     const k = lit(lits, 1, node.op).value;
     return k === 0 ? perSpan((x, o, s, e) => deltaFirst(x, o, s, e))(env, vals, lits, node) : perSpan(delta)(env, vals, lits, node);
   },
-  Mean: qlibRolling(rollingMean),
+  Mean: momentsFamily(qlibRolling(rollingMean)),
   Sum: qlibRolling(rollingSum),
-  Std: qlibRolling(rollingStd),
-  Var: qlibRolling(rollingVar),
+  Std: momentsFamily(qlibRolling(rollingStd)),
+  Var: momentsFamily(qlibRolling(rollingVar)),
   Skew: qlibRolling((x, o, s, e, n) => rollingSkew(x, o, s, e, n, "pandas")),
   Kurt: qlibRolling((x, o, s, e, n) => rollingKurt(x, o, s, e, n, "pandas")),
   Max: qlibRolling(rollingMax),
   Min: qlibRolling(rollingMin),
-  Med: qlibRolling(rollingMedian),
+  Med: (env, vals, lits, node) => (lit(lits, 1, node.op).isInt ? sortedFamily : qlibRolling(rollingMedian))(env, vals, lits, node),
   Count: qlibRolling(rollingCount),
   Mad: perSpan(rollingMeanAbsDev),
   IdxMax: perSpan(qlibIdxMax),
   IdxMin: perSpan(qlibIdxMin),
-  Quantile: (env, vals, lits, node) => {
-    const q = lit(lits, 2, node.op).value;
-    return perSpan((x, o, s, e, n) => rollingQuantile(x, o, s, e, n, q))(env, vals, lits, node);
-  },
-  Rank: perSpan(rollingRank),
+  Quantile: sortedFamily,
+  Rank: sortedFamily,
   Slope: qlibTimeRegression,
   Rsquare: qlibTimeRegression,
   Resi: qlibTimeRegression,
@@ -288,15 +372,15 @@ const QLIB: Record<string, OpImpl> = {
 const QUANTA: Record<string, OpImpl> = {
   DELTA: perSpan(delta),
   DELAY: perSpan(shift),
-  TS_MEAN: perSpan(rollingMean),
+  TS_MEAN: momentsFamily(perSpan(rollingMean)),
   TS_SUM: perSpan(rollingSum),
   SUMAC: perSpan(rollingSum),
-  TS_STD: perSpan(rollingStd),
-  TS_VAR: perSpan(rollingVar),
+  TS_STD: momentsFamily(perSpan(rollingStd)),
+  TS_VAR: momentsFamily(perSpan(rollingVar)),
   TS_MAX: perSpan(rollingMax),
   TS_MIN: perSpan(rollingMin),
-  TS_MEDIAN: perSpan(rollingMedian),
-  TS_RANK: perSpan(rollingRank),
+  TS_MEDIAN: sortedFamily,
+  TS_RANK: sortedFamily,
   TS_ZSCORE: perSpan(rollingZscore),
   TS_PCTCHANGE: perSpan(pctChange),
   TS_CORR: corr(false),
@@ -307,10 +391,7 @@ const QUANTA: Record<string, OpImpl> = {
   LOWDAY: perSpan(lowDay),
   TS_SKEW: perSpan((x, o, s, e, n) => rollingSkew(x, o, s, e, n, "scipy")),
   TS_KURT: perSpan((x, o, s, e, n) => rollingKurt(x, o, s, e, n, "scipy")),
-  TS_QUANTILE: (env, vals, lits, node) => {
-    const q = lit(lits, 2, node.op).value;
-    return perSpan((x, o, s, e, n) => rollingQuantile(x, o, s, e, n, q))(env, vals, lits, node);
-  },
+  TS_QUANTILE: sortedFamily,
   PERCENTILE: (env, vals, lits, node) => {
     const q = lit(lits, 1, node.op).value;
     return perSpan((x, o, s, e, n) => rollingQuantile(x, o, s, e, n, q), 2)(env, vals, lits, node);

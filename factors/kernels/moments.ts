@@ -209,7 +209,26 @@ export function moments2Into(
   k: number,
   scratch: Scratch,
 ): void {
+  moments2MultiInto(x, xo, [out], Int32Array.of(mode), oo, len, n, k, scratch);
+}
+
+/**
+ * moments2Into writing several statistics of the same windows at once (Mean and Std of the same
+ * series and window cost one pass): outs[s] receives what moments2Into with modes[s] writes.
+ */
+export function moments2MultiInto(
+  x: Float64Array,
+  xo: number,
+  outs: readonly Float64Array[],
+  modes: Int32Array,
+  oo: number,
+  len: number,
+  n: number,
+  k: number,
+  scratch: Scratch,
+): void {
   if (len <= 0) return;
+  const nOut = outs.length;
   const start = 0;
   const end = len;
   const w = blockWidth(n, len);
@@ -291,26 +310,28 @@ export function moments2Into(
           }
         }
       }
-      let r: number;
-      switch (mode) {
-        case Emit2.Mean:
-          r = cnt > 0 ? base0 + off : NaN;
-          break;
-        case Emit2.Var:
-          r = cnt > 1 ? m2 / (cnt - 1) : NaN;
-          break;
-        case Emit2.Std:
-          r = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NaN;
-          break;
-        case Emit2.Zscore: {
-          const std = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NaN;
-          r = v - v === 0 && std > 0 ? (v - base0 - off) / std : NaN;
-          break;
+      for (let e = 0; e < nOut; e++) {
+        let r: number;
+        switch (modes[e]) {
+          case Emit2.Mean:
+            r = cnt > 0 ? base0 + off : NaN;
+            break;
+          case Emit2.Var:
+            r = cnt > 1 ? m2 / (cnt - 1) : NaN;
+            break;
+          case Emit2.Std:
+            r = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NaN;
+            break;
+          case Emit2.Zscore: {
+            const std = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NaN;
+            r = v - v === 0 && std > 0 ? (v - base0 - off) / std : NaN;
+            break;
+          }
+          default:
+            r = cnt > 1 ? base0 + off + k * Math.sqrt(m2 / (cnt - 1)) : NaN;
         }
-        default:
-          r = cnt > 1 ? base0 + off + k * Math.sqrt(m2 / (cnt - 1)) : NaN;
+        outs[e]![oo + t] = r;
       }
-      out[oo + t] = r;
     }
   }
 }

@@ -94,24 +94,54 @@ function replaceSorted(buf: Float64Array, m: number, o: number, v: number): numb
   return k;
 }
 
+/** One statistic a sorted-window scan writes: `stat`, its quantile `q` (Quantile only), and where. */
+export interface SortedWindowOutput {
+  readonly stat: "median" | "quantile" | "rank" | "mad";
+  readonly q: number;
+  readonly out: Float64Array;
+}
+
+const STAT_CODE = { median: Stat.Median, quantile: Stat.Quantile, rank: Stat.Rank, mad: Stat.Mad } as const;
+
 /**
- * Slides the window over x[start..end) keeping its finite values sorted in one
- * scratch buffer, and writes the requested statistic (NaN while the window has
- * no valid value; Rank: also NaN when today is not finite).
+ * Several statistics of the same window in one scan (the sorted window is the expensive part,
+ * so Quantile(x, n, 0.8), Quantile(x, n, 0.2) and Rank(x, n) cost one scan, not three). Each
+ * output gets exactly what its own single-statistic kernel writes.
  */
-function scanSorted(
+export function rollingSortedStats(
   x: Float64Array,
-  out: Float64Array,
+  outputs: readonly SortedWindowOutput[],
   start: number,
   end: number,
   n: number,
-  stat: Stat,
-  q: number,
+): void {
+  checkWindow(n, 0, "rollingSortedStats");
+  for (const o of outputs) {
+    if (o.stat === "quantile" && !(o.q >= 0 && o.q <= 1)) throw new RangeError(`rollingQuantile: q must be in [0, 1], got ${o.q}`);
+  }
+  const stats = new Int32Array(outputs.map((o) => STAT_CODE[o.stat]));
+  scanSorted(x, outputs.map((o) => o.out), start, end, n, stats, outputs.map((o) => o.q));
+}
+
+/**
+ * Slides the window over x[start..end) keeping its finite values sorted in one
+ * scratch buffer, and writes each requested statistic to its output (NaN while
+ * the window has no valid value; Rank: also NaN when today is not finite).
+ */
+function scanSorted(
+  x: Float64Array,
+  outs: readonly Float64Array[],
+  start: number,
+  end: number,
+  n: number,
+  stats: Int32Array,
+  qs: readonly number[],
 ): void {
   const len = end - start;
   if (len <= 0) return;
   const w = effectiveWindow(n, len);
   const buf = new Float64Array(w);
+  const nOut = outs.length;
   let m = 0;
   for (let t = start; t < end; t++) {
     const v = x[t]!;
@@ -137,30 +167,40 @@ function scanSorted(
       buf[at] = v;
       m++;
     }
-    if (m === 0) {
-      out[t] = NaN;
-    } else if (stat === Stat.Median) {
-      out[t] = sortedMedian(buf, m);
-    } else if (stat === Stat.Quantile) {
-      out[t] = sortedQuantile(buf, m, q);
-    } else if (stat === Stat.Rank) {
-      if (at < 0) {
-        out[t] = NaN;
+    for (let s = 0; s < nOut; s++) {
+      const stat = stats[s]!;
+      let r: number;
+      if (m === 0) {
+        r = NaN;
+      } else if (stat === Stat.Median) {
+        r = sortedMedian(buf, m);
+      } else if (stat === Stat.Quantile) {
+        r = sortedQuantile(buf, m, qs[s]!);
+      } else if (stat === Stat.Rank) {
+        if (at < 0) {
+          r = NaN;
+        } else {
+          // v was placed at the end of its run of equals: walk left over the ties
+          let below = at;
+          while (below > 0 && buf[below - 1] === v) below--;
+          r = (below + 1 + (at + 1)) / 2 / m;
+        }
       } else {
-        // v was placed at the end of its run of equals: walk left over the ties
-        let below = at;
-        while (below > 0 && buf[below - 1] === v) below--;
-        out[t] = (below + 1 + (at + 1)) / 2 / m;
+        r = sortedMedianAbsDev(buf, m, sortedMedian(buf, m));
       }
-    } else {
-      out[t] = sortedMedianAbsDev(buf, m, sortedMedian(buf, m));
+      outs[s]![t] = r;
     }
   }
 }
 
+const ONE_MEDIAN = Int32Array.of(Stat.Median);
+const ONE_QUANTILE = Int32Array.of(Stat.Quantile);
+const ONE_RANK = Int32Array.of(Stat.Rank);
+const ONE_MAD = Int32Array.of(Stat.Mad);
+
 export function rollingMedian(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 0, "rollingMedian");
-  scanSorted(x, out, start, end, n, Stat.Median, 0);
+  scanSorted(x, [out], start, end, n, ONE_MEDIAN, [0]);
 }
 
 export function rollingQuantile(
@@ -173,12 +213,12 @@ export function rollingQuantile(
 ): void {
   checkWindow(n, 0, "rollingQuantile");
   if (!(q >= 0 && q <= 1)) throw new RangeError(`rollingQuantile: q must be in [0, 1], got ${q}`);
-  scanSorted(x, out, start, end, n, Stat.Quantile, q);
+  scanSorted(x, [out], start, end, n, ONE_QUANTILE, [q]);
 }
 
 export function rollingRank(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 0, "rollingRank");
-  scanSorted(x, out, start, end, n, Stat.Rank, 0);
+  scanSorted(x, [out], start, end, n, ONE_RANK, [0]);
 }
 
 export function rollingMedianAbsDev(
@@ -189,5 +229,5 @@ export function rollingMedianAbsDev(
   n: number,
 ): void {
   checkWindow(n, 0, "rollingMedianAbsDev");
-  scanSorted(x, out, start, end, n, Stat.Mad, 0);
+  scanSorted(x, [out], start, end, n, ONE_MAD, [0]);
 }

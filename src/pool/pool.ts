@@ -11,7 +11,8 @@ import type { ICSummary } from "../../backtest/ic.ts";
 import type { IndexRange } from "../../backtest/split.ts";
 import { panelToShared, type SharedPanelDescriptor } from "../data/shared.ts";
 import { runPoolTask } from "./run-task.ts";
-import type { PoolResult, PoolTask } from "./tasks.ts";
+import { planTasks } from "./plan.ts";
+import type { PoolResult, PoolTask, WarmTask } from "./tasks.ts";
 
 export interface EvalPoolOptions {
   /** Worker threads; 1 = evaluate in this thread. Default: the machine's parallelism. */
@@ -46,18 +47,18 @@ export class EvalPool {
     const size = panel.nInst * panel.nDates;
     const outputs = expressions.map(() => new SharedArrayBuffer(size * 8));
     const shared = this.share(panel);
-    const results = await this.runChunks(panel, expressions, (exprs, offset) => ({
+    const results = await this.runPlanned(panel, expressions, dialect, (indices) => ({
       kind: "values",
       panelId: shared.id,
       panel: shared.descriptor,
       dialect,
-      expressions: exprs,
-      outputs: outputs.slice(offset, offset + exprs.length),
+      expressions: indices.map((i) => expressions[i]!),
+      outputs: indices.map((i) => outputs[i]!),
       ...(opts.profile ? { profile: true } : {}),
     }));
     return {
       values: outputs.map((b) => new Float64Array(b)),
-      ...(opts.profile ? { profile: mergeProfiles(results) } : {}),
+      ...(opts.profile ? { profile: mergeProfiles(results.map((r) => r.result)) } : {}),
     };
   }
 
@@ -71,17 +72,32 @@ export class EvalPool {
   ): Promise<ICSummary[]> {
     const shared = this.share(panel);
     const lab = this.shareLabel(label);
-    const results = await this.runChunks(panel, expressions, (exprs) => ({
+    const results = await this.runPlanned(panel, expressions, dialect, (indices) => ({
       kind: "ic",
       panelId: shared.id,
       panel: shared.descriptor,
       dialect,
-      expressions: exprs,
+      expressions: indices.map((i) => expressions[i]!),
       labelId: lab.id,
       label: lab.buffer,
       window,
     }));
-    return results.flatMap((r) => [...(r.ic ?? [])]);
+    const out: ICSummary[] = new Array(expressions.length);
+    for (const { indices, result } of results) indices.forEach((i, k) => (out[i] = result.ic![k]!));
+    return out;
+  }
+
+  /**
+   * Starts the workers now (they load their code while the caller does something else, e.g. loads
+   * the data) and warms them up: each evaluates `expressions` (default: a mix of common operators)
+   * on a tiny synthetic panel, so the real run starts with optimised kernels. Fire and forget.
+   */
+  warm(expressions?: readonly string[], dialect: Dialect = "qlib"): void {
+    if (this.threads === 1) return;
+    const piscina = this.workers();
+    for (let k = 0; k < this.threads; k++) {
+      piscina.run({ kind: "warm", dialect, ...(expressions ? { expressions } : {}) } satisfies WarmTask).catch(() => {});
+    }
   }
 
   async close(): Promise<void> {
@@ -113,25 +129,25 @@ export class EvalPool {
   }
 
   /**
-   * Split the expressions into a few chunks per thread (coarse tasks keep the per-task overhead
-   * negligible; several per thread balance uneven operator costs) and run them, results in order.
+   * Run the expressions as planned tasks (see plan.ts: expressions sharing expensive work stay
+   * together, the most expensive tasks go first); each result comes with the indices it covers.
+   * With one thread everything is one in-process task, which shares the most.
    */
-  private async runChunks(
+  private async runPlanned(
     panel: Panel,
     expressions: readonly string[],
-    makeTask: (exprs: readonly string[], offset: number) => PoolTask,
-  ): Promise<PoolResult[]> {
+    dialect: Dialect,
+    makeTask: (indices: number[]) => PoolTask,
+  ): Promise<{ indices: number[]; result: PoolResult }[]> {
     if (this.threads === 1 || expressions.length <= 1) {
-      return [runPoolTask(makeTask(expressions, 0), panel)];
+      const indices = expressions.map((_, i) => i);
+      return [{ indices, result: runPoolTask(makeTask(indices), panel) }];
     }
-    const chunks = Math.min(expressions.length, this.threads * 4);
-    const size = Math.ceil(expressions.length / chunks);
     const piscina = this.workers();
-    const jobs: Promise<PoolResult>[] = [];
-    for (let offset = 0; offset < expressions.length; offset += size) {
-      jobs.push(piscina.run(makeTask(expressions.slice(offset, offset + size), offset)) as Promise<PoolResult>);
-    }
-    return Promise.all(jobs);
+    const plan = planTasks(expressions, dialect, this.threads);
+    const T0 = performance.now();
+    const res = await Promise.all(plan.map(async (indices) => { const t = performance.now(); const result = (await piscina.run(makeTask(indices))) as PoolResult; if (process.env.QDEBUG) console.error(`task n=${indices.length} ms=${result.ms.toFixed(0)} queued=${(t - T0).toFixed(0)} done=${(performance.now() - T0).toFixed(0)} ${(result as { tid?: number }).tid}`); return { indices, result }; }));
+    return res;
   }
 
   private workers(): Piscina {

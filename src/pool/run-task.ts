@@ -13,6 +13,9 @@ import type { PoolResult, PoolTask } from "./tasks.ts";
 // label's prepared cross-sections are built once per worker, not once per task.
 const panels = new Map<string, Panel>();
 const icEvaluators = new Map<string, ICEvaluator>();
+// One evaluator per panel and dialect, kept across tasks: its pool of panel-sized buffers is
+// reused, so a worker touches fresh memory (page faults) only for its first task.
+const evaluators = new Map<string, Evaluator>();
 const CACHE_LIMIT = 4;
 
 function remember<V>(map: Map<string, V>, key: string, make: () => V): V {
@@ -25,12 +28,18 @@ function remember<V>(map: Map<string, V>, key: string, make: () => V): V {
   return v;
 }
 
+import { threadId } from "node:worker_threads";
+function threadIdOf(): number { return threadId; }
 export function runPoolTask(task: PoolTask, localPanel?: Panel): PoolResult {
   const t0 = performance.now();
   const panel = localPanel ?? remember(panels, task.panelId, () => panelFromShared(task.panel));
   const exprs = task.expressions.map((text) => parseExpr(text, task.dialect));
   const profile = task.profile ? new Map<string, number>() : undefined;
-  const evaluator = new Evaluator(panel, task.dialect, profile ? { profile } : {});
+  const evaluator = profile
+    ? new Evaluator(panel, task.dialect, { profile })
+    : localPanel
+      ? new Evaluator(panel, task.dialect)
+      : remember(evaluators, `${task.panelId}|${task.dialect}`, () => new Evaluator(panel, task.dialect));
   let ic: PoolResult["ic"];
   if (task.kind === "values") {
     evaluator.stream(exprs, (k, values) => new Float64Array(task.outputs[k]!).set(values));
@@ -47,5 +56,6 @@ export function runPoolTask(task: PoolTask, localPanel?: Panel): PoolResult {
     ...(ic ? { ic } : {}),
     ...(profile ? { profile: [...profile] } : {}),
     ms: performance.now() - t0,
+    tid: (globalThis as { process?: { env?: Record<string, string> } }) && threadIdOf(),
   };
 }
