@@ -5,6 +5,7 @@ export default tseslint.config(
   { ignores: ["node_modules/", "dist/", "runs/", "coverage/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ["bin/**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
