@@ -7,12 +7,13 @@
  * ICIR = mean / std (ddof 1) of the daily series, not annualised.
  *
  * Speed: the label side is prepared once per (label, window) — each date's in-cross-section
- * instruments sorted by label — and reused for every factor, so a factor costs one gather and one
- * radix ranking per date, with no allocation per date.
+ * instruments sorted by label, with their deviations and rank deviations — and reused for every
+ * factor, so a factor costs one gather, two Pearson passes and one bucket-sort ranking per date
+ * (RankScratch.rankDot), with no allocation per date.
  */
 import type { Panel } from "../factors/panel.ts";
 import { Split, type IndexRange } from "./split.ts";
-import { RankScratch, meanStd, pearson, transposeWindow } from "./stats.ts";
+import { RankScratch, meanStd, pearson } from "./stats.ts";
 
 export interface ICSummary {
   readonly ic: number;
@@ -48,11 +49,35 @@ function inCross(panel: Panel, i: number, t: number): boolean {
   return panel.member === undefined || panel.member[i * panel.nDates + t] === 1;
 }
 
+/** The arrays of a LabelCrossSections, on SharedArrayBuffers (cloneable to workers, not copied). */
+export interface LabelCrossSectionsData {
+  readonly from: number;
+  readonly to: number;
+  readonly maxCount: number;
+  readonly offsets: Int32Array;
+  readonly order: Int32Array;
+  readonly values: Float64Array;
+  readonly dev: Float64Array;
+  readonly ss: Float64Array;
+  readonly rankDev: Float64Array;
+  readonly rankSs: Float64Array;
+}
+
+function sharedF64(n: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8), 0, n);
+}
+
+function sharedI32(n: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4), 0, n);
+}
+
 /**
  * One label prepared for a window: per date, the instruments in the cross-section with a finite
- * label, sorted by label ascending (ties by instrument index), and their label values.
+ * label, sorted by label ascending (ties by instrument index), and their label values. Its arrays
+ * live on SharedArrayBuffers, so one thread prepares it and pool workers reuse it (`data`,
+ * `fromData`): threads share memory, so the workers neither recompute nor touch fresh pages.
  */
-export class LabelCrossSections {
+export class LabelCrossSections implements LabelCrossSectionsData {
   readonly from: number;
   readonly to: number;
   /** offsets[k]..offsets[k+1] index `order`/`values` for date from + k. */
@@ -81,15 +106,26 @@ export class LabelCrossSections {
     this.to = to;
     const nd = Math.max(0, to - from + 1);
     const { nDates, nInst } = panel;
-    const offsets = new Int32Array(nd + 1);
-    const orderAll = new Int32Array(nd * nInst);
-    const valuesAll = new Float64Array(nd * nInst);
+    // Count first, so every array is allocated once at its final size (fresh pages cost a fault each).
+    const offsets = sharedI32(nd + 1);
+    for (let k = 0; k < nd; k++) {
+      const t = from + k;
+      let m = 0;
+      for (let i = 0; i < nInst; i++) {
+        const v = label[i * nDates + t]!;
+        if (v - v === 0 && inCross(panel, i, t)) m++;
+      }
+      offsets[k + 1] = offsets[k]! + m;
+    }
+    const total = offsets[nd]!;
+    const order = sharedI32(total);
+    const values = sharedF64(total);
     const sorter = new RankScratch(nInst);
     const idx = new Int32Array(nInst);
-    let pos = 0;
     let maxCount = 0;
     for (let k = 0; k < nd; k++) {
       const t = from + k;
+      const pos = offsets[k]!;
       let m = 0;
       for (let i = 0; i < nInst; i++) {
         const v = label[i * nDates + t]!;
@@ -103,28 +139,40 @@ export class LabelCrossSections {
       const perm = sorter.argsort(m);
       for (let j = 0; j < m; j++) {
         const q = perm[j]!;
-        orderAll[pos + j] = idx[q]!;
-        valuesAll[pos + j] = sorter.vals[q]!;
+        order[pos + j] = idx[q]!;
+        values[pos + j] = sorter.vals[q]!;
       }
-      pos += m;
-      offsets[k + 1] = pos;
       if (m > maxCount) maxCount = m;
     }
     this.offsets = offsets;
-    this.order = orderAll.slice(0, pos);
-    this.values = valuesAll.slice(0, pos);
+    this.order = order;
+    this.values = values;
     this.maxCount = maxCount;
-    this.dev = new Float64Array(pos);
-    this.rankDev = new Float64Array(pos);
-    this.ss = new Float64Array(nd);
-    this.rankSs = new Float64Array(nd);
+    this.dev = sharedF64(total);
+    this.rankDev = sharedF64(total);
+    this.ss = sharedF64(nd);
+    this.rankSs = sharedF64(nd);
     for (let k = 0; k < nd; k++) {
       const o0 = offsets[k]!;
       const m = offsets[k + 1]! - o0;
-      const ys = this.values.subarray(o0, o0 + m);
+      const ys = values.subarray(o0, o0 + m);
       this.ss[k] = deviations(ys, m, this.dev.subarray(o0, o0 + m));
       this.rankSs[k] = rankDeviationsOfSorted(ys, m, this.rankDev.subarray(o0, o0 + m));
     }
+  }
+
+  /** The prepared arrays (shared memory: structured-cloning them to a worker copies nothing). */
+  get data(): LabelCrossSectionsData {
+    const { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs } = this;
+    return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs };
+  }
+
+  /** A LabelCrossSections over arrays prepared elsewhere (`data`) for the same panel. */
+  static fromData(d: LabelCrossSectionsData, panel: Panel): LabelCrossSections {
+    const o = Object.create(LabelCrossSections.prototype) as { -readonly [K in keyof LabelCrossSections]: LabelCrossSections[K] };
+    Object.assign(o, { panel, from: d.from, to: d.to, maxCount: d.maxCount, offsets: d.offsets, order: d.order, values: d.values });
+    Object.assign(o, { dev: d.dev, ss: d.ss, rankDev: d.rankDev, rankSs: d.rankSs });
+    return o as LabelCrossSections;
   }
 
   get nDates(): number {
@@ -180,8 +228,6 @@ export class ICEvaluator {
   /** rankDot's two sums. */
   private readonly dot = new Float64Array(2);
   private readonly scratch: RankScratch;
-  /** The factor's window transposed date-major, so a date's gather reads one contiguous row. */
-  private readonly rows: Float64Array;
 
   constructor(label: Float64Array | LabelCrossSections, panel: Panel, window: MetricWindow) {
     this.label = label instanceof LabelCrossSections ? label : new LabelCrossSections(label, panel, window);
@@ -191,7 +237,6 @@ export class ICEvaluator {
     this.dy = new Float64Array(cap);
     this.dr = new Float64Array(cap);
     this.scratch = new RankScratch(cap);
-    this.rows = new Float64Array(this.label.nDates * panel.nInst);
   }
 
   daily(factor: Float64Array): DailyIC {
@@ -199,27 +244,29 @@ export class ICEvaluator {
     const nd = L.nDates;
     const ic = new Float64Array(nd).fill(NaN);
     const rankIc = new Float64Array(nd).fill(NaN);
-    transposeWindow(factor, L.panel.nDates, L.panel.nInst, L.from, nd, this.rows);
     // One call per date, not one long loop: a function optimised on its own is not at the mercy
     // of on-stack replacement of the whole loop (which V8 sometimes keeps deoptimising).
-    for (let k = 0; k < nd; k++) this.day(k, ic, rankIc);
+    for (let k = 0; k < nd; k++) this.day(factor, k, ic, rankIc);
     return { from: L.from, ic, rankIc };
   }
 
   /** IC and RankIC of date k of the window (left NaN when the date does not count). */
-  private day(k: number, ic: Float64Array, rankIc: Float64Array): void {
+  private day(factor: Float64Array, k: number, ic: Float64Array, rankIc: Float64Array): void {
     const L = this.label;
-    const { pos, rows, scratch } = this;
+    const { pos, scratch } = this;
     const fx = scratch.vals; // gathered factor values go straight into the rank scratch
     const { order, offsets } = L;
-    const row = k * L.panel.nInst;
+    // Straight from the instrument-major array: consecutive dates read the same cache lines
+    // (one per instrument, ~30 KB in all), so this beats transposing the window first.
+    const nDates = L.panel.nDates;
+    const col = L.from + k;
     const o0 = offsets[k]!;
     const o1 = offsets[k + 1]!;
     let n = 0;
     let mn = Infinity;
     let mx = -Infinity;
     for (let j = o0; j < o1; j++) {
-      const f = rows[row + order[j]!]!;
+      const f = factor[order[j]! * nDates + col]!;
       if (f - f === 0) {
         fx[n] = f;
         pos[n] = j;

@@ -141,11 +141,12 @@ export class RankScratch {
   /**
    * With r_k the average rank of vals[k] (k < n; min mn and max mx given) and c = (n + 1) / 2:
    * Σ (r_k − c)·w[base + k] into result[0] and Σ (r_k − c)² into result[1] — the Spearman sums,
-   * without writing the ranks out.
+   * without writing the ranks out. Sorted neighbours at most `tol` apart count as tied (tol = 0:
+   * only equal values), so values that differ by rounding noise alone share their rank.
    */
-  rankDot(n: number, mn: number, mx: number, w: Float64Array, base: number, result: Float64Array): void {
+  rankDot(n: number, mn: number, mx: number, w: Float64Array, base: number, result: Float64Array, tol = 0): void {
     const c = (n + 1) / 2;
-    if (n <= 0 || mn === mx) {
+    if (n <= 0 || mx - mn <= tol) {
       result[0] = 0;
       result[1] = 0;
       return;
@@ -158,9 +159,8 @@ export class RankScratch {
     let sxx = 0;
     let g = 0;
     while (g < n) {
-      const x = sv[g]!;
       let h = g + 1;
-      while (h < n && sv[h] === x) h++;
+      while (h < n && sv[h]! - sv[h - 1]! <= tol) h++;
       if (h === g + 1) {
         const d = h - c;
         rk[sj[g]!] = d;

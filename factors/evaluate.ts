@@ -20,8 +20,9 @@
 import type { CallNode, Dialect, Expr } from "./ast.ts";
 import { FieldError } from "./errors.ts";
 import { fieldsOf } from "./fields.ts";
-import { familyOf, forEachSpan, operatorImpl, siblingsOf, unaryValue, binaryValue, whereValue } from "./kernels/dispatch.ts";
-import type { FamilyMember, OpEnv, Value } from "./kernels/dispatch.ts";
+import { elementwiseOp, familyOf, forEachSpan, operatorImpl, siblingsOf, unaryValue, binaryValue, whereValue } from "./kernels/dispatch.ts";
+import type { ElementwiseOp, FamilyMember, OpEnv, Value } from "./kernels/dispatch.ts";
+import { runFused, type FusedNode } from "./kernels/fused.ts";
 import { Binary, Unary } from "./kernels/elementwise.ts";
 import { Scratch } from "./kernels/scratch.ts";
 import type { Panel } from "./panel.ts";
@@ -133,6 +134,8 @@ export class Evaluator {
   private readonly keys = new WeakMap<Expr, string>();
   private readonly cache = new Map<string, Value>();
   private remaining = new Map<string, number>();
+  /** Cached buffers past their last use, recycled once the current expression is finished. */
+  private readonly retired: Float64Array[] = [];
   /** Family key (see familyOf) → the batch's calls of that family, by key. */
   private families = new Map<string, Map<string, CallNode>>();
 
@@ -171,6 +174,8 @@ export class Evaluator {
       const values = this.finalValues(r);
       onResult(i, values);
       this.release(values);
+      for (const b of this.retired) this.release(b);
+      this.retired.length = 0;
     });
     this.cache.clear();
   }
@@ -321,10 +326,16 @@ export class Evaluator {
         // Never hand a cached buffer out as a temporary, not even on its last use: an earlier
         // operand of the same parent may still hold it (`RANK($v) + -RANK($v)`), and an in-place
         // operator would overwrite it. After its last use the GC reclaims it.
-        if (left <= 0) this.cache.delete(key);
+        if (left <= 0) {
+          this.cache.delete(key);
+          // ...but once the whole expression is done nothing holds it: recycle it then.
+          if (typeof hit !== "number") this.retired.push(hit);
+        }
         return { v: hit, temp: false };
       }
     }
+    // Element-wise trees run fused (one pass, no temporaries); the profile keeps per-operator times.
+    if (!this.opts.profile && this.fusedOp(e) !== undefined) return this.evFused(e, key, left);
     const kids = this.evalChildren(e).map((c) => this.ev(c));
     const t0 = this.opts.profile ? performance.now() : 0;
     const temps: Float64Array[] = [];
@@ -410,6 +421,89 @@ export class Evaluator {
       return { v, temp: false };
     }
     return { v, temp: true };
+  }
+
+  /** The fused-tree operator of an element-wise node, or undefined. */
+  private fusedOp(e: Expr): ElementwiseOp | undefined {
+    switch (e.kind) {
+      case "num":
+      case "field":
+        return undefined;
+      case "unary":
+        return { kind: "unary", op: e.op === "-" ? Unary.Neg : Unary.Not };
+      case "binary":
+        return { kind: "binary", op: BINARY_OPS[e.op]! };
+      case "cond":
+        return { kind: "where" };
+      case "call":
+        return elementwiseOp(this.dialect, e);
+    }
+  }
+
+  /**
+   * Evaluates the element-wise node e (already counted as requested, `left` uses remaining) and,
+   * inlined into the same pass, every element-wise descendant requested only here; the other
+   * operands (fields, literals, window operators, shared nodes) are evaluated as usual, in the
+   * same order as without fusion.
+   */
+  private evFused(e: Expr, key: string, left: number): Result {
+    const slots: Result[] = [];
+    const tree = this.fuseTree(e, slots);
+    const vals = slots.map((r) => r.v);
+    let v: Value;
+    if (vals.every((x) => typeof x === "number")) {
+      const one = new Float64Array(1);
+      runFused(tree, vals, one, this.quanta);
+      v = one[0]!;
+      if (this.quanta && v - v !== 0) v = NaN;
+    } else {
+      // The output may be an operand's temporary: the loop reads every operand of a cell first.
+      let out: Float64Array | undefined;
+      for (const r of slots) {
+        if (r.temp && typeof r.v !== "number" && this.owned.has(r.v)) {
+          out = r.v;
+          break;
+        }
+      }
+      out ??= this.alloc();
+      runFused(tree, vals, out, this.quanta);
+      this.finish(out, this.quanta);
+      v = out;
+    }
+    for (const r of slots) if (r.temp && r.v !== v) this.release(r.v);
+    if (this.caching && left > 0) {
+      this.cache.set(key, v);
+      return { v, temp: false };
+    }
+    return { v, temp: true };
+  }
+
+  private fuseTree(e: Expr, slots: Result[]): FusedNode {
+    const op = this.fusedOp(e)!;
+    const args = this.evalChildren(e).map((c): FusedNode => {
+      if (this.inlinable(c)) {
+        if (this.caching) this.remaining.set(this.keyOf(c), 0);
+        return this.fuseTree(c, slots);
+      }
+      slots.push(this.ev(c));
+      return { kind: "slot", index: slots.length - 1 };
+    });
+    switch (op.kind) {
+      case "unary":
+        return { kind: "unary", op: op.op, arg: args[0]! };
+      case "binary":
+        return { kind: "binary", op: op.op, left: args[0]!, right: args[1]! };
+      case "where":
+        return { kind: "where", cond: args[0]!, then: args[1]!, else: args[2]! };
+    }
+  }
+
+  /** An element-wise node requested only by its parent here (so never cached): fused into it. */
+  private inlinable(c: Expr): boolean {
+    if (this.fusedOp(c) === undefined) return false;
+    if (!this.caching) return true;
+    const k = this.keyOf(c);
+    return this.remaining.get(k) === 1 && !this.cache.has(k);
   }
 
   /**

@@ -23,9 +23,10 @@ import {
 } from "./moments.ts";
 import {
   highDay, lowDay, qlibIdxMax, qlibIdxMin, rollingArgMax, rollingArgMin, rollingCount, rollingMax,
-  rollingMeanAbsDev, rollingMedian, rollingMedianAbsDev, rollingMin, rollingQuantile, rollingRank,
+  rollingMeanAbsDev, rollingMedian, rollingMedianAbsDev, rollingMin, rollingQuantile,
 } from "./order.ts";
 import { rollingSortedStats, type SortedWindowOutput } from "./order-sorted.ts";
+import { rollingExtremes, type ExtremeOutput } from "./order-deque.ts";
 import { rollingCorr, rollingCov, rollingRegression, rollingTimeRegression } from "./regression.ts";
 import type { Scratch } from "./scratch.ts";
 import { delta, deltaFirst, firstValue, pctChange, shift } from "./shift.ts";
@@ -252,6 +253,19 @@ const MOMENT_EMIT: Readonly<Record<string, Emit2>> = {
   TS_VAR: Emit2.Var,
 };
 
+const EXTREME: Readonly<Record<string, { sign: 1 | -1; emit: ExtremeOutput["emit"]; plus: number }>> = {
+  Max: { sign: 1, emit: "value", plus: 0 },
+  Min: { sign: -1, emit: "value", plus: 0 },
+  IdxMax: { sign: 1, emit: "qlibIdx", plus: 0 },
+  IdxMin: { sign: -1, emit: "qlibIdx", plus: 0 },
+  TS_MAX: { sign: 1, emit: "value", plus: 0 },
+  TS_MIN: { sign: -1, emit: "value", plus: 0 },
+  TS_ARGMAX: { sign: 1, emit: "daysSince", plus: 0 },
+  TS_ARGMIN: { sign: -1, emit: "daysSince", plus: 0 },
+  HIGHDAY: { sign: 1, emit: "daysSince", plus: 1 },
+  LOWDAY: { sign: -1, emit: "daysSince", plus: 1 },
+};
+
 /** Window of a family call: its literal second argument, when a non-negative integer. */
 function familyWindow(node: CallNode): number | undefined {
   const a = node.args[1];
@@ -269,6 +283,8 @@ export function familyOf(dialect: Dialect, node: CallNode): string | undefined {
   if (familyWindow(node) === undefined) return undefined;
   if (Object.hasOwn(SORTED_STAT, node.op)) return "sorted";
   if (Object.hasOwn(MOMENT_EMIT, node.op)) return "moments";
+  // Extremes share a scan for windows ≥ 1 only (n = 0 is expanding for Max/Min, invalid for the others).
+  if (Object.hasOwn(EXTREME, node.op)) return familyWindow(node)! >= 1 ? (EXTREME[node.op]!.sign === 1 ? "max" : "min") : undefined;
   return undefined;
 }
 
@@ -288,6 +304,26 @@ const sortedFamily: OpImpl = (env, vals, lits, node) => {
   forEachSpan(env.panel, (s, e) => rollingSortedStats(x, outputs, s, e, n));
   return own;
 };
+
+/** Max / Min / IdxMax / IdxMin / TS_ARGMAX … and their family members: one deque scan fills them all. */
+function extremeFamily(fallback: OpImpl): OpImpl {
+  return (env, vals, lits, node) => {
+    const l = lit(lits, 1, node.op);
+    // qlib Max/Min with a float window are EWM (qlib quirk), and n = 0 (expanding) is the
+    // single kernels' business: only integer windows ≥ 1 share a scan.
+    if (!l.isInt || l.value < 1) return fallback(env, vals, lits, node);
+    const x = env.array(arg(vals, 0));
+    const own = env.alloc();
+    const spec = EXTREME[node.op]!;
+    const outputs: ExtremeOutput[] = [{ emit: spec.emit, plus: spec.plus, out: own }];
+    for (const m of env.familyMembers()) {
+      const e = EXTREME[m.node.op]!;
+      outputs.push({ emit: e.emit, plus: e.plus, out: m.out });
+    }
+    forEachSpan(env.panel, (s, e) => rollingExtremes(x, outputs, s, e, l.value, spec.sign));
+    return own;
+  };
+}
 
 /** Mean / Std / Var and their family members: one moments pass fills them all. */
 function momentsFamily(fallback: OpImpl): OpImpl {
@@ -323,13 +359,13 @@ const QLIB: Record<string, OpImpl> = {
   Var: momentsFamily(qlibRolling(rollingVar)),
   Skew: qlibRolling((x, o, s, e, n) => rollingSkew(x, o, s, e, n, "pandas")),
   Kurt: qlibRolling((x, o, s, e, n) => rollingKurt(x, o, s, e, n, "pandas")),
-  Max: qlibRolling(rollingMax),
-  Min: qlibRolling(rollingMin),
+  Max: extremeFamily(qlibRolling(rollingMax)),
+  Min: extremeFamily(qlibRolling(rollingMin)),
   Med: (env, vals, lits, node) => (lit(lits, 1, node.op).isInt ? sortedFamily : qlibRolling(rollingMedian))(env, vals, lits, node),
   Count: qlibRolling(rollingCount),
   Mad: perSpan(rollingMeanAbsDev),
-  IdxMax: perSpan(qlibIdxMax),
-  IdxMin: perSpan(qlibIdxMin),
+  IdxMax: extremeFamily(perSpan(qlibIdxMax)),
+  IdxMin: extremeFamily(perSpan(qlibIdxMin)),
   Quantile: sortedFamily,
   Rank: sortedFamily,
   Slope: qlibTimeRegression,
@@ -377,18 +413,18 @@ const QUANTA: Record<string, OpImpl> = {
   SUMAC: perSpan(rollingSum),
   TS_STD: momentsFamily(perSpan(rollingStd)),
   TS_VAR: momentsFamily(perSpan(rollingVar)),
-  TS_MAX: perSpan(rollingMax),
-  TS_MIN: perSpan(rollingMin),
+  TS_MAX: extremeFamily(perSpan(rollingMax)),
+  TS_MIN: extremeFamily(perSpan(rollingMin)),
   TS_MEDIAN: sortedFamily,
   TS_RANK: sortedFamily,
   TS_ZSCORE: perSpan(rollingZscore),
   TS_PCTCHANGE: perSpan(pctChange),
   TS_CORR: corr(false),
   TS_COVARIANCE: cov,
-  TS_ARGMAX: perSpan(rollingArgMax),
-  TS_ARGMIN: perSpan(rollingArgMin),
-  HIGHDAY: perSpan(highDay),
-  LOWDAY: perSpan(lowDay),
+  TS_ARGMAX: extremeFamily(perSpan(rollingArgMax)),
+  TS_ARGMIN: extremeFamily(perSpan(rollingArgMin)),
+  HIGHDAY: extremeFamily(perSpan(highDay)),
+  LOWDAY: extremeFamily(perSpan(lowDay)),
   TS_SKEW: perSpan((x, o, s, e, n) => rollingSkew(x, o, s, e, n, "scipy")),
   TS_KURT: perSpan((x, o, s, e, n) => rollingKurt(x, o, s, e, n, "scipy")),
   TS_QUANTILE: sortedFamily,
@@ -465,6 +501,70 @@ const QUANTA: Record<string, OpImpl> = {
 };
 
 const TABLES: Readonly<Record<Dialect, Readonly<Record<string, OpImpl>>>> = { qlib: QLIB, quanta: QUANTA };
+/** An element-wise call as one operator of a fused tree (see fused.ts). */
+export type ElementwiseOp = { readonly kind: "unary"; readonly op: Unary } | { readonly kind: "binary"; readonly op: Binary } | { readonly kind: "where" };
+
+/** The element-wise calls whose implementation is exactly one unaryValue / binaryValue / whereValue (arguments in order). */
+const ELEMENTWISE: Readonly<Record<Dialect, Readonly<Record<string, ElementwiseOp>>>> = {
+  qlib: {
+    Abs: { kind: "unary", op: Unary.Abs },
+    Sign: { kind: "unary", op: Unary.Sign },
+    Log: { kind: "unary", op: Unary.Log },
+    Not: { kind: "unary", op: Unary.Not },
+    Power: { kind: "binary", op: Binary.Pow },
+    Greater: { kind: "binary", op: Binary.Max },
+    Less: { kind: "binary", op: Binary.Min },
+    Gt: { kind: "binary", op: Binary.Gt },
+    Ge: { kind: "binary", op: Binary.Ge },
+    Lt: { kind: "binary", op: Binary.Lt },
+    Le: { kind: "binary", op: Binary.Le },
+    Eq: { kind: "binary", op: Binary.Eq },
+    Ne: { kind: "binary", op: Binary.Ne },
+    And: { kind: "binary", op: Binary.And },
+    Or: { kind: "binary", op: Binary.Or },
+    If: { kind: "where" },
+    Add: { kind: "binary", op: Binary.Add },
+    Sub: { kind: "binary", op: Binary.Sub },
+    Mul: { kind: "binary", op: Binary.Mul },
+    Div: { kind: "binary", op: Binary.Div },
+  },
+  quanta: {
+    ABS: { kind: "unary", op: Unary.Abs },
+    SIGN: { kind: "unary", op: Unary.Sign },
+    EXP: { kind: "unary", op: Unary.Exp },
+    SQRT: { kind: "unary", op: Unary.Sqrt },
+    INV: { kind: "unary", op: Unary.Inv },
+    FLOOR: { kind: "unary", op: Unary.Floor },
+    LOG: { kind: "unary", op: Unary.LogPositive },
+    NOT: { kind: "unary", op: Unary.Not },
+    POW: { kind: "binary", op: Binary.Pow },
+    WHERE: { kind: "where" },
+    ADD: { kind: "binary", op: Binary.Add },
+    SUBTRACT: { kind: "binary", op: Binary.Sub },
+    MULTIPLY: { kind: "binary", op: Binary.Mul },
+    DIVIDE: { kind: "binary", op: Binary.Div },
+    GT: { kind: "binary", op: Binary.Gt },
+    GE: { kind: "binary", op: Binary.Ge },
+    LT: { kind: "binary", op: Binary.Lt },
+    LE: { kind: "binary", op: Binary.Le },
+    EQ: { kind: "binary", op: Binary.Eq },
+    NE: { kind: "binary", op: Binary.Ne },
+    AND: { kind: "binary", op: Binary.And },
+    OR: { kind: "binary", op: Binary.Or },
+  },
+};
+
+/** The fused-tree operator of an element-wise call (two-argument MAX/MIN included), or undefined. */
+export function elementwiseOp(dialect: Dialect, node: CallNode): ElementwiseOp | undefined {
+  if (dialect === "quanta" && (node.op === "MAX" || node.op === "MIN") && node.args.length === 2) {
+    return { kind: "binary", op: node.op === "MAX" ? Binary.Max : Binary.Min };
+  }
+  const e = Object.hasOwn(ELEMENTWISE[dialect], node.op) ? ELEMENTWISE[dialect][node.op] : undefined;
+  if (e === undefined) return undefined;
+  const arity = e.kind === "unary" ? 1 : e.kind === "binary" ? 2 : 3;
+  return node.args.length === arity ? e : undefined;
+}
+
 
 /** The implementation of `name` in `dialect`, or undefined (SEQUENCE has none: REGBETA/REGRESI read it). */
 export function operatorImpl(dialect: Dialect, name: string): OpImpl | undefined {

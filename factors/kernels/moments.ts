@@ -228,7 +228,24 @@ export function moments2MultiInto(
   scratch: Scratch,
 ): void {
   if (len <= 0) return;
-  const nOut = outs.length;
+  // One output per statistic (a family never asks for the same one twice): plain per-statistic
+  // stores below, no loop or switch per cell.
+  let outMean: Float64Array | undefined;
+  let outVar: Float64Array | undefined;
+  let outStd: Float64Array | undefined;
+  let outZ: Float64Array | undefined;
+  let outBand: Float64Array | undefined;
+  for (let e = 0; e < outs.length; e++) {
+    const o = outs[e]!;
+    switch (modes[e]) {
+      case Emit2.Mean: outMean = o; break;
+      case Emit2.Var: outVar = o; break;
+      case Emit2.Std: outStd = o; break;
+      case Emit2.Zscore: outZ = o; break;
+      default: outBand = o;
+    }
+  }
+  const wantMean = outMean !== undefined;
   const start = 0;
   const end = len;
   const w = blockWidth(n, len);
@@ -236,6 +253,8 @@ export function moments2MultiInto(
   const sufAnchor = scratch.f64(1, w);
   const sufOff = scratch.f64(2, w);
   const sufM2 = scratch.f64(3, w);
+  const sufMin = scratch.f64(4, w);
+  const sufS1 = scratch.f64(5, w);
   for (let b0 = start; b0 < end; b0 += w) {
     const b1 = b0 + w < end ? b0 + w : end;
     const base = b0 - w;
@@ -245,6 +264,7 @@ export function moments2MultiInto(
       let anchor = 0;
       let s1 = 0;
       let s2 = 0;
+      let lo = Infinity;
       for (let s = b0 - 1; s >= base; s--) {
         const v = x[xo + s]!;
         if (v - v === 0) {
@@ -253,6 +273,7 @@ export function moments2MultiInto(
           s1 += d;
           s2 += d * d;
           c++;
+          if (v < lo) lo = v;
         }
         const j = s - base;
         sufCnt[j] = c;
@@ -262,6 +283,8 @@ export function moments2MultiInto(
           sufAnchor[j] = anchor;
           sufOff[j] = m;
           sufM2[j] = q > 0 ? q : 0;
+          sufMin[j] = lo;
+          sufS1[j] = s1;
         }
       }
     }
@@ -269,6 +292,7 @@ export function moments2MultiInto(
     let anchor = 0;
     let s1 = 0;
     let s2 = 0;
+    let lo = Infinity;
     for (let t = b0; t < b1; t++) {
       const v = x[xo + t]!;
       if (v - v === 0) {
@@ -277,6 +301,7 @@ export function moments2MultiInto(
         s1 += d;
         s2 += d * d;
         c++;
+        if (v < lo) lo = v;
       }
       // The window's mean is base + off: the anchor of one part plus a small offset, so a
       // difference to a value in the window never goes through a rounded absolute mean.
@@ -284,6 +309,12 @@ export function moments2MultiInto(
       let base0 = anchor;
       let off = NaN;
       let m2 = NaN;
+      // The mean as the reference computes it: the window's minimum plus the mean offset from
+      // it, Σ(x − min) / count, with Σ(x − min) assembled from each part's exact-as-possible sum
+      // around its anchor. For integer-valued windows (counts, 0/1 flags, volumes) every term is
+      // exact, so the mean is bit-identical to the reference's and equal windows tie exactly.
+      let wMin = lo;
+      let wSum = c > 0 ? s1 + c * (anchor - lo) : 0;
       if (c > 0) {
         off = s1 / c;
         const q = s2 - off * s1;
@@ -296,6 +327,15 @@ export function moments2MultiInto(
         if (c2 > 0) {
           const kS = sufAnchor[j]!;
           const oS = sufOff[j]!;
+          if (wantMean) {
+            const mS = sufMin[j]!;
+            if (mS < wMin) {
+              // re-base the prefix part's sum on the lower minimum
+              if (c > 0) wSum += c * (wMin - mS);
+              wMin = mS;
+            }
+            wSum += sufS1[j]! + c2 * (kS - wMin);
+          }
           if (c === 0) {
             cnt = c2;
             base0 = kS;
@@ -310,28 +350,15 @@ export function moments2MultiInto(
           }
         }
       }
-      for (let e = 0; e < nOut; e++) {
-        let r: number;
-        switch (modes[e]) {
-          case Emit2.Mean:
-            r = cnt > 0 ? base0 + off : NaN;
-            break;
-          case Emit2.Var:
-            r = cnt > 1 ? m2 / (cnt - 1) : NaN;
-            break;
-          case Emit2.Std:
-            r = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NaN;
-            break;
-          case Emit2.Zscore: {
-            const std = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NaN;
-            r = v - v === 0 && std > 0 ? (v - base0 - off) / std : NaN;
-            break;
-          }
-          default:
-            r = cnt > 1 ? base0 + off + k * Math.sqrt(m2 / (cnt - 1)) : NaN;
-        }
-        outs[e]![oo + t] = r;
+      const o = oo + t;
+      if (outMean !== undefined) outMean[o] = cnt > 0 ? wMin + wSum / cnt : NaN;
+      if (outVar !== undefined) outVar[o] = cnt > 1 ? m2 / (cnt - 1) : NaN;
+      if (outStd !== undefined) outStd[o] = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NaN;
+      if (outZ !== undefined) {
+        const std = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NaN;
+        outZ[o] = v - v === 0 && std > 0 ? (v - base0 - off) / std : NaN;
       }
+      if (outBand !== undefined) outBand[o] = cnt > 1 ? base0 + off + k * Math.sqrt(m2 / (cnt - 1)) : NaN;
     }
   }
 }

@@ -34,6 +34,33 @@ function ringCapacity(w: number): number {
   return cap;
 }
 
+/** One number a deque scan writes for each day, and where (see rollingExtremes). */
+export interface ExtremeOutput {
+  readonly emit: "value" | "daysSince" | "qlibIdx";
+  /** Added to daysSince (HIGHDAY / LOWDAY count from 1). */
+  readonly plus: number;
+  readonly out: Float64Array;
+}
+
+const EMIT_CODE = { value: Emit.Value, daysSince: Emit.DaysSince, qlibIdx: Emit.QlibIdx } as const;
+
+/**
+ * Several outputs of one deque scan (Max(x, n) and IdxMax(x, n) of the same series and window
+ * cost one pass); each output gets exactly what its own single-output kernel writes. n must suit
+ * every output (≥ 1 when any is daysSince / qlibIdx).
+ */
+export function rollingExtremes(
+  x: Float64Array,
+  outputs: readonly ExtremeOutput[],
+  start: number,
+  end: number,
+  n: number,
+  sign: 1 | -1,
+): void {
+  checkWindow(n, outputs.some((o) => o.emit !== "value") ? 1 : 0, "rollingExtremes");
+  scanExtreme(x, outputs.map((o) => o.out), start, end, n, sign, Int32Array.from(outputs, (o) => EMIT_CODE[o.emit]), outputs.map((o) => o.plus));
+}
+
 /**
  * One pass of the deque over x[start..end). `sign` = 1 tracks the max, -1 the
  * min (comparing sign·x keeps a single loop; the output reads x itself, so the
@@ -42,13 +69,13 @@ function ringCapacity(w: number): number {
  */
 function scanExtreme(
   x: Float64Array,
-  out: Float64Array,
+  outs: readonly Float64Array[],
   start: number,
   end: number,
   n: number,
   sign: 1 | -1,
-  emit: Emit,
-  plus: number,
+  emits: Int32Array,
+  plus: readonly number[],
 ): void {
   const len = end - start;
   if (len <= 0) return;
@@ -56,8 +83,11 @@ function scanExtreme(
   const cap = ringCapacity(w);
   const mask = cap - 1;
   const dq = new Int32Array(cap);
+  const nOut = outs.length;
+  let trackNaN = false;
+  for (let e = 0; e < nOut; e++) if (emits[e] === Emit.QlibIdx) trackNaN = true;
   // qlib only: positions of the NaNs in the window, oldest first
-  const nanQ = emit === Emit.QlibIdx ? new Int32Array(cap) : dq;
+  const nanQ = trackNaN ? new Int32Array(cap) : dq;
   let head = 0;
   let tail = 0;
   let nanHead = 0;
@@ -69,7 +99,7 @@ function scanExtreme(
       while (tail > head && sign * x[dq[(tail - 1) & mask]!]! < key) tail--;
       dq[tail & mask] = t;
       tail++;
-    } else if (emit === Emit.QlibIdx) {
+    } else if (trackNaN) {
       nanQ[nanTail & mask] = t;
       nanTail++;
     }
@@ -78,57 +108,64 @@ function scanExtreme(
     // prune every step (also on empty windows) so the ring never holds more than w
     while (nanTail > nanHead && nanQ[nanHead & mask]! < lo) nanHead++;
     if (tail === head) {
-      out[t] = NaN;
+      for (let e = 0; e < nOut; e++) outs[e]![t] = NaN;
       continue;
     }
     const front = dq[head & mask]!;
-    if (emit === Emit.Value) {
-      out[t] = x[front]!;
-    } else if (emit === Emit.DaysSince) {
-      out[t] = t - front + plus;
-    } else {
-      const pos = nanTail > nanHead ? nanQ[nanHead & mask]! : front;
-      out[t] = pos - lo + 1;
+    for (let e = 0; e < nOut; e++) {
+      const emit = emits[e];
+      if (emit === Emit.Value) {
+        outs[e]![t] = x[front]!;
+      } else if (emit === Emit.DaysSince) {
+        outs[e]![t] = t - front + plus[e]!;
+      } else {
+        const pos = nanTail > nanHead ? nanQ[nanHead & mask]! : front;
+        outs[e]![t] = pos - lo + 1;
+      }
     }
   }
 }
 
+const ONE_VALUE = Int32Array.of(Emit.Value);
+const ONE_DAYS = Int32Array.of(Emit.DaysSince);
+const ONE_QLIB = Int32Array.of(Emit.QlibIdx);
+
 export function rollingMax(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 0, "rollingMax");
-  scanExtreme(x, out, start, end, n, 1, Emit.Value, 0);
+  scanExtreme(x, [out], start, end, n, 1, ONE_VALUE, [0]);
 }
 
 export function rollingMin(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 0, "rollingMin");
-  scanExtreme(x, out, start, end, n, -1, Emit.Value, 0);
+  scanExtreme(x, [out], start, end, n, -1, ONE_VALUE, [0]);
 }
 
 export function rollingArgMax(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "rollingArgMax");
-  scanExtreme(x, out, start, end, n, 1, Emit.DaysSince, 0);
+  scanExtreme(x, [out], start, end, n, 1, ONE_DAYS, [0]);
 }
 
 export function rollingArgMin(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "rollingArgMin");
-  scanExtreme(x, out, start, end, n, -1, Emit.DaysSince, 0);
+  scanExtreme(x, [out], start, end, n, -1, ONE_DAYS, [0]);
 }
 
 export function highDay(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "highDay");
-  scanExtreme(x, out, start, end, n, 1, Emit.DaysSince, 1);
+  scanExtreme(x, [out], start, end, n, 1, ONE_DAYS, [1]);
 }
 
 export function lowDay(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "lowDay");
-  scanExtreme(x, out, start, end, n, -1, Emit.DaysSince, 1);
+  scanExtreme(x, [out], start, end, n, -1, ONE_DAYS, [1]);
 }
 
 export function qlibIdxMax(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "qlibIdxMax");
-  scanExtreme(x, out, start, end, n, 1, Emit.QlibIdx, 0);
+  scanExtreme(x, [out], start, end, n, 1, ONE_QLIB, [0]);
 }
 
 export function qlibIdxMin(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "qlibIdxMin");
-  scanExtreme(x, out, start, end, n, -1, Emit.QlibIdx, 0);
+  scanExtreme(x, [out], start, end, n, -1, ONE_QLIB, [0]);
 }

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
 import type { Dialect } from "../../factors/ast.ts";
 import type { Panel } from "../../factors/panel.ts";
-import type { ICSummary } from "../../backtest/ic.ts";
+import { LabelCrossSections, type ICSummary, type LabelCrossSectionsData } from "../../backtest/ic.ts";
 import type { IndexRange } from "../../backtest/split.ts";
 import { panelToShared, type SharedPanelDescriptor } from "../data/shared.ts";
 import { runPoolTask } from "./run-task.ts";
@@ -36,7 +36,7 @@ export class EvalPool {
   readonly threads: number;
   private piscina: Piscina | undefined;
   private readonly panels = new WeakMap<Panel, SharedPanel>();
-  private readonly labels = new WeakMap<Float64Array, { id: string; buffer: SharedArrayBuffer }>();
+  private readonly labels = new WeakMap<Float64Array, Map<string, { id: string; data: LabelCrossSectionsData }>>();
 
   constructor(opts: EvalPoolOptions = {}) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
@@ -71,7 +71,9 @@ export class EvalPool {
     window: IndexRange,
   ): Promise<ICSummary[]> {
     const shared = this.share(panel);
-    const lab = this.shareLabel(label);
+    // Worker threads start loading now, while this thread prepares the label once for all of them.
+    if (this.threads > 1 && expressions.length > 1) this.workers();
+    const lab = this.prepareLabel(label, panel, window);
     const results = await this.runPlanned(panel, expressions, dialect, (indices) => ({
       kind: "ic",
       panelId: shared.id,
@@ -79,8 +81,7 @@ export class EvalPool {
       dialect,
       expressions: indices.map((i) => expressions[i]!),
       labelId: lab.id,
-      label: lab.buffer,
-      window,
+      sections: lab.data,
     }));
     const out: ICSummary[] = new Array(expressions.length);
     for (const { indices, result } of results) indices.forEach((i, k) => (out[i] = result.ic![k]!));
@@ -88,15 +89,17 @@ export class EvalPool {
   }
 
   /**
-   * Starts the workers now (they load their code while the caller does something else, e.g. loads
-   * the data) and warms them up: each evaluates `expressions` (default: a mix of common operators)
-   * on a tiny synthetic panel, so the real run starts with optimised kernels. Fire and forget.
+   * Starts the worker threads now, if not yet started (each warms its JIT up on a tiny synthetic
+   * panel as it starts, see worker.ts), so that happens while the caller does something else —
+   * load the data, prepare the label. With `expressions`, each worker also warms up on those.
+   * Returns at once.
    */
   warm(expressions?: readonly string[], dialect: Dialect = "qlib"): void {
     if (this.threads === 1) return;
     const piscina = this.workers();
+    if (expressions === undefined) return;
     for (let k = 0; k < this.threads; k++) {
-      piscina.run({ kind: "warm", dialect, ...(expressions ? { expressions } : {}) } satisfies WarmTask).catch(() => {});
+      piscina.run({ kind: "warm", dialect, expressions } satisfies WarmTask).catch(() => {});
     }
   }
 
@@ -115,15 +118,18 @@ export class EvalPool {
     return s;
   }
 
-  private shareLabel(label: Float64Array): { id: string; buffer: SharedArrayBuffer } {
-    let s = this.labels.get(label);
+  /** The label's cross-sections for a window, prepared once per (label, window) on shared memory. */
+  private prepareLabel(label: Float64Array, panel: Panel, window: IndexRange): { id: string; data: LabelCrossSectionsData } {
+    let byWindow = this.labels.get(label);
+    if (!byWindow) {
+      byWindow = new Map();
+      this.labels.set(label, byWindow);
+    }
+    const wk = `${window.from}:${window.to}`;
+    let s = byWindow.get(wk);
     if (!s) {
-      const buffer =
-        label.buffer instanceof SharedArrayBuffer && label.byteOffset === 0 && label.byteLength === label.buffer.byteLength
-          ? label.buffer
-          : copyToShared(label);
-      s = { id: `label-${nextId++}`, buffer };
-      this.labels.set(label, s);
+      s = { id: `label-${process.pid}-${nextId++}`, data: new LabelCrossSections(label, panel, window).data };
+      byWindow.set(wk, s);
     }
     return s;
   }
@@ -145,9 +151,7 @@ export class EvalPool {
     }
     const piscina = this.workers();
     const plan = planTasks(expressions, dialect, this.threads);
-    const T0 = performance.now();
-    const res = await Promise.all(plan.map(async (indices) => { const t = performance.now(); const result = (await piscina.run(makeTask(indices))) as PoolResult; if (process.env.QDEBUG) console.error(`task n=${indices.length} ms=${result.ms.toFixed(0)} queued=${(t - T0).toFixed(0)} done=${(performance.now() - T0).toFixed(0)} ${(result as { tid?: number }).tid}`); return { indices, result }; }));
-    return res;
+    return Promise.all(plan.map(async (indices) => ({ indices, result: (await piscina.run(makeTask(indices))) as PoolResult })));
   }
 
   private workers(): Piscina {
@@ -165,12 +169,6 @@ export class EvalPool {
     }
     return this.piscina;
   }
-}
-
-function copyToShared(a: Float64Array): SharedArrayBuffer {
-  const buffer = new SharedArrayBuffer(a.byteLength);
-  new Float64Array(buffer).set(a);
-  return buffer;
 }
 
 function mergeProfiles(results: readonly PoolResult[]): Map<string, number> {

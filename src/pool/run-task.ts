@@ -5,7 +5,7 @@
 import { parseExpr } from "../../factors/parser.ts";
 import { Evaluator } from "../../factors/evaluate.ts";
 import type { Panel } from "../../factors/panel.ts";
-import { ICEvaluator } from "../../backtest/ic.ts";
+import { ICEvaluator, LabelCrossSections } from "../../backtest/ic.ts";
 import { panelFromShared } from "../data/shared.ts";
 import type { PoolResult, PoolTask } from "./tasks.ts";
 
@@ -28,8 +28,6 @@ function remember<V>(map: Map<string, V>, key: string, make: () => V): V {
   return v;
 }
 
-import { threadId } from "node:worker_threads";
-function threadIdOf(): number { return threadId; }
 export function runPoolTask(task: PoolTask, localPanel?: Panel): PoolResult {
   const t0 = performance.now();
   const panel = localPanel ?? remember(panels, task.panelId, () => panelFromShared(task.panel));
@@ -44,8 +42,8 @@ export function runPoolTask(task: PoolTask, localPanel?: Panel): PoolResult {
   if (task.kind === "values") {
     evaluator.stream(exprs, (k, values) => new Float64Array(task.outputs[k]!).set(values));
   } else {
-    const key = `${task.panelId}|${task.labelId}|${task.window.from}:${task.window.to}`;
-    const icEval = remember(icEvaluators, key, () => new ICEvaluator(new Float64Array(task.label), panel, task.window));
+    const key = `${task.panelId}|${task.labelId}`;
+    const icEval = remember(icEvaluators, key, () => new ICEvaluator(LabelCrossSections.fromData(task.sections, panel), panel, task.sections));
     const out = new Array(exprs.length);
     evaluator.stream(exprs, (k, values) => {
       out[k] = icEval.metrics(values);
@@ -56,6 +54,5 @@ export function runPoolTask(task: PoolTask, localPanel?: Panel): PoolResult {
     ...(ic ? { ic } : {}),
     ...(profile ? { profile: [...profile] } : {}),
     ms: performance.now() - t0,
-    tid: (globalThis as { process?: { env?: Record<string, string> } }) && threadIdOf(),
   };
 }

@@ -4,8 +4,7 @@
  * clone (~40 µs), never a copy of the data.
  */
 import type { Dialect } from "../../factors/ast.ts";
-import type { ICSummary } from "../../backtest/ic.ts";
-import type { IndexRange } from "../../backtest/split.ts";
+import type { ICSummary, LabelCrossSectionsData } from "../../backtest/ic.ts";
 import type { SharedPanelDescriptor } from "../data/shared.ts";
 
 interface TaskBase {
@@ -24,12 +23,11 @@ export interface ValuesTask extends TaskBase {
   readonly outputs: readonly SharedArrayBuffer[];
 }
 
-/** Evaluate expressions and return only their IC summaries against a shared label. */
+/** Evaluate expressions and return only their IC summaries against a label prepared once (shared memory). */
 export interface IcTask extends TaskBase {
   readonly kind: "ic";
   readonly labelId: string;
-  readonly label: SharedArrayBuffer;
-  readonly window: IndexRange;
+  readonly sections: LabelCrossSectionsData;
 }
 
 export type PoolTask = ValuesTask | IcTask;

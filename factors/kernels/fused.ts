@@ -1,0 +1,139 @@
+/**
+ * Fused element-wise kernels: a tree of element-wise operators (arithmetic, comparisons, logic,
+ * Abs/Log/…, conditions) computed in ONE pass over the cells, instead of one pass and one
+ * panel-sized temporary per operator. Element-wise work is memory-bound, so a tree like
+ * ($close-$open)/($high-$low+1e-12) costs about one pass instead of four.
+ *
+ * Each tree shape is compiled once (per thread) into a plain loop with `new Function` — the
+ * generated code is built only from this file's operator templates and slot numbers, never from
+ * user text. Per cell it performs exactly the operations of unaryInto / binaryInto / whereInto
+ * in the same order, so results are bit-identical to the unfused evaluation; in the quanta
+ * dialect (nanLogic) every operator's non-finite value becomes NaN, as the evaluator does after
+ * each node.
+ */
+import { Binary, Unary, cpow } from "./elementwise.ts";
+
+/** A fused tree: operators over operand slots (an array or a scalar each). */
+export type FusedNode =
+  | { readonly kind: "slot"; readonly index: number }
+  | { readonly kind: "unary"; readonly op: Unary; readonly arg: FusedNode }
+  | { readonly kind: "binary"; readonly op: Binary; readonly left: FusedNode; readonly right: FusedNode }
+  | { readonly kind: "where"; readonly cond: FusedNode; readonly then: FusedNode; readonly else: FusedNode };
+
+type Kernel = (out: Float64Array, slots: readonly (Float64Array | number)[], cpow: (x: number, y: number) => number) => void;
+
+const compiled = new Map<string, Kernel>();
+
+function unaryCode(op: Unary, a: string, nanLogic: boolean): string {
+  switch (op) {
+    case Unary.Neg: return `-${a}`;
+    case Unary.Not: return nanLogic ? `(${a} !== ${a} ? NaN : ${a} === 0 ? 1 : 0)` : `(${a} === 0 ? 1 : 0)`;
+    case Unary.Abs: return `Math.abs(${a})`;
+    case Unary.Sign: return `Math.sign(${a})`;
+    case Unary.Log: return `Math.log(${a})`;
+    case Unary.LogPositive: return `(${a} > 0 ? Math.log(${a}) : NaN)`;
+    case Unary.Exp: return `Math.exp(${a})`;
+    case Unary.Sqrt: return `Math.sqrt(${a})`;
+    case Unary.Inv: return `1 / ${a}`;
+    case Unary.Floor: return `Math.floor(${a})`;
+  }
+}
+
+function logicCode(op: Binary, a: string, b: string): string {
+  switch (op) {
+    case Binary.Gt: return `(${a} > ${b} ? 1 : 0)`;
+    case Binary.Ge: return `(${a} >= ${b} ? 1 : 0)`;
+    case Binary.Lt: return `(${a} < ${b} ? 1 : 0)`;
+    case Binary.Le: return `(${a} <= ${b} ? 1 : 0)`;
+    case Binary.Eq: return `(${a} === ${b} ? 1 : 0)`;
+    case Binary.Ne: return `(${a} !== ${b} ? 1 : 0)`;
+    case Binary.And: return `(${a} !== 0 && ${b} !== 0 ? 1 : 0)`;
+    default: return `(${a} !== 0 || ${b} !== 0 ? 1 : 0)`;
+  }
+}
+
+function binaryCode(op: Binary, a: string, b: string, nanLogic: boolean): string {
+  switch (op) {
+    case Binary.Add: return `${a} + ${b}`;
+    case Binary.Sub: return `${a} - ${b}`;
+    case Binary.Mul: return `${a} * ${b}`;
+    case Binary.Div: return `${a} / ${b}`;
+    case Binary.Max: return `Math.max(${a}, ${b})`;
+    case Binary.Min: return `Math.min(${a}, ${b})`;
+    case Binary.Pow: return `cpow(${a}, ${b})`;
+    default:
+      return nanLogic ? `(${a} !== ${a} || ${b} !== ${b} ? NaN : ${logicCode(op, a, b)})` : logicCode(op, a, b);
+  }
+}
+
+/** Shape key and loop body of a tree (temporaries t0, t1, … in evaluation order). */
+function generate(tree: FusedNode, arraySlots: readonly boolean[], nanLogic: boolean): { key: string; body: string } {
+  const lines: string[] = [];
+  let next = 0;
+  const walk = (n: FusedNode): string => {
+    switch (n.kind) {
+      case "slot":
+        return arraySlots[n.index] ? `a${n.index}` : `c${n.index}`;
+      case "unary": {
+        const a = walk(n.arg);
+        const t = `t${next++}`;
+        lines.push(`let ${t} = ${unaryCode(n.op, a, nanLogic)};`);
+        if (nanLogic) lines.push(`if (${t} - ${t} !== 0) ${t} = NaN;`);
+        return t;
+      }
+      case "binary": {
+        const a = walk(n.left);
+        const b = walk(n.right);
+        const t = `t${next++}`;
+        lines.push(`let ${t} = ${binaryCode(n.op, a, b, nanLogic)};`);
+        if (nanLogic) lines.push(`if (${t} - ${t} !== 0) ${t} = NaN;`);
+        return t;
+      }
+      case "where": {
+        const c = walk(n.cond);
+        const a = walk(n.then);
+        const b = walk(n.else);
+        const t = `t${next++}`;
+        lines.push(`let ${t} = ${nanLogic ? `(${c} !== ${c} ? NaN : ${c} !== 0 ? ${a} : ${b})` : `(${c} !== 0 ? ${a} : ${b})`};`);
+        if (nanLogic) lines.push(`if (${t} - ${t} !== 0) ${t} = NaN;`);
+        return t;
+      }
+    }
+  };
+  const result = walk(tree);
+  const head: string[] = [];
+  const reads: string[] = [];
+  arraySlots.forEach((isArray, i) => {
+    if (isArray) {
+      head.push(`const s${i} = slots[${i}];`);
+      reads.push(`const a${i} = s${i}[k];`);
+    } else {
+      head.push(`const c${i} = slots[${i}];`);
+    }
+  });
+  const body = [
+    ...head,
+    "const len = out.length;",
+    "for (let k = 0; k < len; k++) {",
+    ...reads,
+    ...lines,
+    `out[k] = ${result};`,
+    "}",
+  ].join("\n");
+  return { key: `${nanLogic ? "n" : "p"}|${body}`, body };
+}
+
+/**
+ * out[k] = tree(slots at k) for every k < out.length. Array slots must have out's length and may
+ * be `out` itself (every slot is read before out[k] is written); scalar slots are numbers.
+ */
+export function runFused(tree: FusedNode, slots: readonly (Float64Array | number)[], out: Float64Array, nanLogic: boolean): void {
+  const arraySlots = slots.map((s) => typeof s !== "number");
+  const { key, body } = generate(tree, arraySlots, nanLogic);
+  let kernel = compiled.get(key);
+  if (kernel === undefined) {
+    kernel = new Function("out", "slots", "cpow", body) as Kernel;
+    compiled.set(key, kernel);
+  }
+  kernel(out, slots, cpow);
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { RankScratch } from "../../backtest/stats.ts";
+
+/** Average ranks by a plain comparison sort (the definition). */
+function naiveRanks(x: ArrayLike<number>, n: number): Float64Array {
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a]! - x[b]!);
+  const out = new Float64Array(n);
+  let g = 0;
+  while (g < n) {
+    let h = g + 1;
+    while (h < n && x[idx[h]!] === x[idx[g]!]) h++;
+    for (let k = g; k < h; k++) out[idx[k]!] = (g + 1 + h) / 2;
+    g = h;
+  }
+  return out;
+}
+
+let seed = 7;
+const rnd = (): number => {
+  seed = (seed * 16807) % 2147483647;
+  return seed / 2147483647;
+};
+
+// Distributions that send the bucket sort down each of its paths.
+const GENERATORS: Record<string, () => number> = {
+  uniform: () => rnd() - 0.5,
+  "few values (ties)": () => Math.round(rnd() * 5) / 5,
+  "one outlier (crowded bucket)": () => (rnd() < 0.01 ? 1e9 : rnd()),
+  "huge spread": () => Math.exp(40 * rnd()) * (rnd() < 0.5 ? -1 : 1),
+  "±0": () => (rnd() < 0.5 ? 0 : -0),
+  "±Infinity (radix fallback)": () => (rnd() < 0.02 ? Infinity : rnd() < 0.02 ? -Infinity : rnd()),
+  "ulp apart": () => 1 + Math.round(rnd() * 3) * Number.EPSILON,
+  subnormal: () => 5e-324 * Math.round(rnd() * 10),
+  "range overflows": () => (rnd() < 0.5 ? 1.7e308 : -1.7e308) * rnd(),
+  "powers of two": () => Math.pow(2, Math.round(rnd() * 200) - 100),
+};
+
+describe("RankScratch", () => {
+  for (const [name, gen] of Object.entries(GENERATORS)) {
+    it(`ranks, rankDot and argsort agree with a comparison sort: ${name}`, () => {
+      const s = new RankScratch(600);
+      const out = new Float64Array(600);
+      const dot = new Float64Array(2);
+      for (let it = 0; it < 60; it++) {
+        const n = 1 + Math.floor(rnd() * 600);
+        const x = Float64Array.from({ length: n }, gen);
+        s.vals.set(x);
+        s.ranks(n, out);
+        const want = naiveRanks(x, n);
+        for (let k = 0; k < n; k++) expect(out[k], `${name}, n=${n}, k=${k}`).toBe(want[k]);
+        expect([...s.vals.subarray(0, n)]).toEqual([...x]); // input left intact
+
+        const fin = x.map((v) => (Number.isFinite(v) ? v : 0));
+        s.vals.set(fin);
+        let mn = Infinity;
+        let mx = -Infinity;
+        for (const v of fin) {
+          if (v < mn) mn = v;
+          if (v > mx) mx = v;
+        }
+        const w = Float64Array.from({ length: n + 2 }, () => rnd() - 0.5);
+        s.rankDot(n, mn, mx, w, 2, dot);
+        const r = naiveRanks(fin, n);
+        const c = (n + 1) / 2;
+        let sxy = 0;
+        let sxx = 0;
+        for (let k = 0; k < n; k++) {
+          sxy += (r[k]! - c) * w[2 + k]!;
+          sxx += (r[k]! - c) ** 2;
+        }
+        expect(dot[0]).toBeCloseTo(sxy, 9);
+        expect(dot[1]).toBe(sxx); // half-integer arithmetic: exact
+
+        const order = [...s.argsort(n)];
+        expect(order).toEqual(Array.from({ length: n }, (_, i) => i).sort((a, b) => fin[a]! - fin[b]! || a - b));
+      }
+    });
+  }
+});
