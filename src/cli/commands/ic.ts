@@ -27,13 +27,15 @@ export const icCommand: CommandModule = {
     const { screenFactors, windowOf } = await import("../../workflow/screen.ts");
     const { EvalPool } = await import("../../pool/pool.ts");
     const items = readExpressionsTsv(a.exprs);
-    // The label at t needs closes up to t+2, so data after --end is read (as the reference does);
-    // factor values at t still only use data ≤ t.
-    const { panel } = await loadData(a.data, { ...a, end: undefined });
-    const set = prepareFactorSet(items, a.dialect, panel, { strict: a.strict, source: a.exprs });
-    for (const s of set.skipped) process.stderr.write(`warning: skipped ${s.name}: ${s.reason}\n`);
+    // Workers start (and warm their JIT up) while this thread loads the data.
     const pool = new EvalPool(a.threads ? { threads: a.threads } : {});
+    pool.warm(items.map((x) => x.expression), a.dialect);
     try {
+      // The label at t needs closes up to t+2, so data after --end is read (as the reference
+      // does); factor values at t still only use data ≤ t.
+      const { panel } = await loadData(a.data, { ...a, end: undefined });
+      const set = prepareFactorSet(items, a.dialect, panel, { strict: a.strict, source: a.exprs });
+      for (const s of set.skipped) process.stderr.write(`warning: skipped ${s.name}: ${s.reason}\n`);
       const rows = await screenFactors(panel, set.factors, a.dialect, windowOf(panel, a.start, a.end), pool);
       if (a.json) {
         process.stdout.write(JSON.stringify(rows.map(jsonRow), null, 1) + "\n");
