@@ -6,7 +6,7 @@ import { parseExpr, parseSyntax } from "../../../factors/parser.ts";
 import { exprEquals, formatNumber, printExpr, structuralKey } from "../../../factors/printer.ts";
 import { mulberry32, printNoisy, randomExprs } from "./gen.ts";
 
-const ALPHA158 = fileURLToPath(new URL("../../../../shared/reference/alpha158.tsv", import.meta.url));
+const ALPHA158 = fileURLToPath(new URL("../../../factors/zoo/alpha158.tsv", import.meta.url));
 
 function roundTrips(e: Expr, dialect: Dialect): void {
   const text = printExpr(e);

@@ -59,7 +59,7 @@ describe("largestCommonSubtree", () => {
 });
 
 describe("SubtreeIndex", () => {
-  const lines = readFileSync(fileURLToPath(new URL("../../../../shared/reference/alpha158.tsv", import.meta.url)), "utf8")
+  const lines = readFileSync(fileURLToPath(new URL("../../../factors/zoo/alpha158.tsv", import.meta.url)), "utf8")
     .split("\n").filter((l) => l.trim()).map((l) => l.split("\t") as [string, string]);
 
   it("finds the zoo factor a candidate overlaps most, across dialects", () => {
