@@ -38,7 +38,7 @@ describe.skipIf(!haveRef).each<[Dialect, "QLIB_OPS" | "QUANTA_OPS", number]>([
   ["qlib", "QLIB_OPS", 44],
   ["quanta", "QUANTA_OPS", 72],
 ])("%s registry vs the reference's %s", (dialect, table, count) => {
-  const ref = referenceTable(src, table);
+  const ref = haveRef ? referenceTable(src, table) : [];
 
   it("has exactly the reference's operators", () => {
     expect(ref.length).toBe(count); // the regex read the whole table
