@@ -271,21 +271,23 @@ export async function runMine(req: MineRequest): Promise<MineResult> {
       const stats = library.campaignStats(campaign.id);
       let final: FinalResult | undefined;
       let reportPath: string | null = null;
-      let oracle: MineSummary["oracle"];
+      let oracle: MineSummary["oracle"] | undefined;
       const notes: string[] = [];
       if (evo.status === "interrupted") notes.push(`mining stopped early: ${evo.stopReason ?? "interrupted"}`);
-      // Ctrl-C means "stop now": no final stage. A spent budget still gets the pool of what was mined.
-      const doFinal = !req.miningOnly && (evo.status === "finished" || evo.stopKind === "budget");
-      if (doFinal) {
+      const buildFinal = async (notes: string[]) => {
+        const checkpoint = () => req.signal?.throwIfAborted();
         const { bench, label: benchLabel } = await benchmarkOf(panel, config.data.benchmark);
-        final = await finalStage({ panel, ranges, library, campaignId: campaign.id, config, evaluator: evaluator!, bench });
+        checkpoint();
+        const final = await finalStage({ panel, ranges, library, campaignId: campaign.id, config, evaluator: evaluator!, bench, ...(req.signal ? { signal: req.signal } : {}) });
+        checkpoint();
         const market = loaded!.market;
+        let oracle: MineSummary["oracle"];
         if (market && market.panel.nInst === panel.nInst && market.panel.nDates === panel.nDates) {
           const label = labelReturns(panel);
           const rank = (name: string, r: typeof ranges.valid) => new ICEvaluator(label, panel, Split.of(panel, name, r)).metrics(market.oracle).rankIc;
           oracle = { valid: { rankIc: finite(rank("valid", ranges.valid)) }, test: { rankIc: finite(rank("test", ranges.test)) } };
         }
-        reportPath = join(runDir, "report.html");
+        const reportPath = join(runDir, "report.html");
         // The renderer (echarts) takes seconds to load: only when there is a report to write.
         const { renderReport, writeReportAtomic } = await import("../report/index.ts");
         const { campaignReportData } = await import("./report.ts");
@@ -306,7 +308,27 @@ export async function runMine(req: MineRequest): Promise<MineResult> {
             notes,
           }),
         );
+        checkpoint();
         await writeReportAtomic(reportPath, html);
+        return { final, oracle, reportPath };
+      };
+      // Ctrl-C means "stop now": no final stage. A spent budget still gets the pool of what was mined.
+      const doFinal = !req.miningOnly && (evo.status === "finished" || evo.stopKind === "budget");
+      let status = evo.status;
+      let stopReason = evo.stopReason;
+      if (doFinal) {
+        try {
+          const built = await buildFinal(notes);
+          final = built.final;
+          oracle = built.oracle;
+          reportPath = built.reportPath;
+        } catch (err) {
+          // Ctrl-C during the final stage: mining is complete and kept; a resume builds the pool.
+          if (!req.signal?.aborted) throw err;
+          final = undefined;
+          status = "interrupted";
+          stopReason = "interrupted before the final pool was built (mining is complete; --resume builds it)";
+        }
       }
 
       const top = library.listFactors({ campaign: campaign.id, status: "active", split: "valid", sort: "rankIc", limit: 10 });
@@ -314,8 +336,8 @@ export async function runMine(req: MineRequest): Promise<MineResult> {
       const summary: MineSummary = {
         campaign: campaign.id,
         name: config.name,
-        status: evo.status,
-        ...(evo.stopReason ? { stopReason: evo.stopReason } : {}),
+        status,
+        ...(stopReason ? { stopReason } : {}),
         library: libraryPath,
         runDir,
         report: reportPath,
@@ -338,7 +360,7 @@ export async function runMine(req: MineRequest): Promise<MineResult> {
         ...(oracle ? { oracle } : {}),
         elapsedSeconds: (Date.now() - started) / 1000,
       };
-      library.finishCampaign(campaign.id, { status: evo.status, summary: JSON.parse(toJson(summary)) });
+      library.finishCampaign(campaign.id, { status, summary: JSON.parse(toJson(summary)) });
       writeFileAtomic(join(runDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
       return { summary, ...(final ? { final } : {}) };
     };

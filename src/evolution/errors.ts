@@ -26,3 +26,8 @@ export function isAgentFailure(err: unknown): err is LlmError {
 export function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "error";
 }
+
+/** Throws the agents' abort error (a stop, not a bug) when the campaign's signal has fired. */
+export function throwIfStopped(signal: AbortSignal): void {
+  if (signal.aborted) throw new LlmAbortError("campaign stopped");
+}

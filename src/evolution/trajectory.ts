@@ -21,7 +21,7 @@ import {
 } from "../../agents/schemas.ts";
 import { processCandidate, type CandidateOutcome } from "./candidate.ts";
 import type { SlotContext } from "./context.ts";
-import { firstLine, isAgentFailure } from "./errors.ts";
+import { firstLine, isAgentFailure, throwIfStopped } from "./errors.ts";
 import { rewardOf } from "./scoring.ts";
 import type { SelectionStrategy } from "./selection.ts";
 import { AgentSession } from "./session.ts";
@@ -194,6 +194,15 @@ async function propose(ctx: SlotContext, session: AgentSession, plan: SlotPlan, 
   }
 }
 
+/**
+ * Lets timers and signal handlers run. Offline agent calls resolve as microtasks and evaluation is
+ * synchronous, so without this a whole campaign could run without the event loop ever turning —
+ * and Ctrl-C would only be seen at the end.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Builds one trajectory. Agent failures end the slot (`failed`); stops (abort, budget) and bugs propagate. */
 export async function runSlot(ctx: SlotContext, plan: SlotPlan): Promise<SlotOutcome> {
   const id = trajectoryId(ctx.campaignId, plan.round, plan.slot);
@@ -210,6 +219,8 @@ export async function runSlot(ctx: SlotContext, plan: SlotPlan): Promise<SlotOut
   const tries = plan.phase === "mutation" && plan.mode === "targeted" ? Math.max(1, ctx.settings.mutationCandidates) : 1;
   let best: { proposal: Proposal; factors: FactorCandidate[]; reward: number } | undefined;
   for (let k = 0; k < tries; k++) {
+    await yieldToEventLoop();
+    throwIfStopped(ctx.signal);
     let proposal: Proposal;
     try {
       proposal = await propose(ctx, session, plan, k);
@@ -221,6 +232,8 @@ export async function runSlot(ctx: SlotContext, plan: SlotPlan): Promise<SlotOut
     const outcomes: CandidateOutcome[] = [];
     const passed: string[] = [];
     for (const spec of proposal.specs.slice(0, ctx.settings.factorsPerHypothesis)) {
+      await yieldToEventLoop();
+      throwIfStopped(ctx.signal);
       const o = await processCandidate(ctx, session, proposal.hypothesis, spec, passed);
       outcomes.push(o);
       if (o.candidate.status === "accepted") passed.push(o.candidate.canonical);

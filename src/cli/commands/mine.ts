@@ -171,7 +171,7 @@ export const mineCommand: CommandModule = {
       });
       progress.stop();
       process.stdout.write(a.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
-      if (abort.signal.aborted) process.exitCode = 130;
+      if (abort.signal.aborted && summary.status !== "finished") process.exitCode = 130;
     } finally {
       progress.stop();
       process.off("SIGINT", onSigint);
