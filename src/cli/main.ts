@@ -6,6 +6,7 @@ import yargs from "yargs";
 import { QuantaError } from "../../factors/errors.ts";
 import { reportError } from "./run.ts";
 import { commands } from "./commands/index.ts";
+import pkg from "../../package.json" with { type: "json" };
 
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("--verbose");
@@ -19,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .help()
     .alias("h", "help")
-    .version(false)
+    .version(pkg.version)
     // Never process.exit() from inside yargs (`--help`): main() returns the code, so it can be embedded and tested.
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 100))

@@ -2,16 +2,25 @@
 import { runPoolTask } from "./run-task.ts";
 import type { PoolResult, PoolTask, WarmTask } from "./tasks.ts";
 import { warmUp, warmUpRanking } from "./warmup.ts";
+import { trace } from "../trace.ts";
 
 // JIT warm-up as the worker starts (the main thread meanwhile prepares the label): the kernels and
 // the IC ranking get optimised on tiny inputs instead of on the first real factors.
-warmUpRanking();
-warmUp(undefined, "qlib");
+trace("worker: started");
+// QUANTA_NO_WARMUP=1 skips it (to measure what it buys).
+const NOWARM = process.env.QUANTA_NO_WARMUP === "1";
+if (!NOWARM) warmUpRanking();
+if (!NOWARM) warmUp(undefined, "qlib");
+trace("worker: default warm-up done");
 
 export default function evaluateTask(task: PoolTask | WarmTask): PoolResult | undefined {
   if (task.kind === "warm") {
-    warmUp(task.expressions, task.dialect);
+    if (!NOWARM) warmUp(task.expressions, task.dialect);
+    trace("worker: expression warm-up done");
     return undefined;
   }
-  return runPoolTask(task);
+  trace(`worker: task of ${task.expressions.length}`);
+  const r = runPoolTask(task);
+  trace("worker: task done");
+  return r;
 }

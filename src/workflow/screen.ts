@@ -10,6 +10,7 @@ import { dateIndexRange, type IndexRange } from "../../backtest/split.ts";
 import type { ICSummary } from "../../backtest/ic.ts";
 import { EvalPool } from "../pool/pool.ts";
 import { lookbackOf } from "./lookback.ts";
+import { trace } from "../trace.ts";
 import type { PreparedFactor } from "./factor-set.ts";
 
 /** Date-index window of [start, end] on the panel's calendar (whole calendar when open). */
@@ -32,20 +33,21 @@ export async function screenFactors(
   if (factors.length > 1) pool.warm();
   // The label reads two days past t: computed on the whole panel, then cut like the panel.
   const fullLabel = labelReturns(panel);
+  trace("screen: label computed");
   // Factors are evaluated only on the dates the window needs plus the longest lookback (values
   // there are the same as on the whole panel): Alpha158 on 2014–2017 of the 5-year file skips
-  // ~15% of the dates.
+  // ~15% of the dates. The cut clips the instruments' spans over the same arrays — the kernels
+  // compute only within spans — so nothing is copied and dates keep their indices.
   const lookback = Math.max(0, ...factors.map((f) => lookbackOf(f.expr, dialect)));
   const cut = datesToEvaluate(panel, window, lookback);
-  const sub = cut === undefined ? panel : slicePanelDates(panel, cut.from, cut.to);
-  const label = cut === undefined ? fullLabel : sliceDates(fullLabel, panel.nInst, panel.nDates, cut.from, cut.to);
-  const shift = cut?.from ?? 0;
+  const sub = cut === undefined ? panel : clipSpans(panel, cut.from, cut.to);
+  trace("screen: panel cut");
   const summaries = await pool.ic(
     sub,
     factors.map((f) => f.canonical),
     dialect,
-    label,
-    { from: window.from - shift, to: window.to - shift },
+    fullLabel,
+    window,
   );
   return factors.map((f, k) => ({ name: f.name, ...summaries[k]! }));
 }
@@ -59,48 +61,27 @@ function datesToEvaluate(panel: Panel, window: IndexRange, lookback: number): In
   return { from, to };
 }
 
-/** Columns [from, to] of an instrument-major nInst × nDates array. */
-function sliceDates(values: Float64Array, nInst: number, nDates: number, from: number, to: number): Float64Array {
-  const nd = to - from + 1;
-  const out = new Float64Array(new SharedArrayBuffer(nInst * nd * 8));
-  for (let i = 0; i < nInst; i++) out.set(values.subarray(i * nDates + from, i * nDates + to + 1), i * nd);
-  return out;
-}
-
-/** The panel restricted to dates [from, to]: spans clipped, instruments kept (an empty span is first = nDates, last = −1). */
-export function slicePanelDates(panel: Panel, from: number, to: number): Panel {
+/**
+ * The panel seen through dates [from, to] only: the same arrays and calendar, every instrument's
+ * span clipped to the range (an empty span is first = nDates, last = −1). Evaluating on it gives,
+ * at dates from + lookback .. to, the same values as on the whole panel (test/pool/plan-lookback).
+ */
+export function clipSpans(panel: Panel, from: number, to: number): Panel {
   const { nInst, nDates } = panel;
-  const nd = to - from + 1;
-  const fields = new Map<string, Float64Array>();
-  for (const [name, values] of panel.fields) fields.set(name, sliceDates(values, nInst, nDates, from, to));
   const first = new Int32Array(nInst);
   const last = new Int32Array(nInst);
   for (let i = 0; i < nInst; i++) {
     const f = Math.max(panel.first[i]!, from);
     const l = Math.min(panel.last[i]!, to);
     if (f <= l) {
-      first[i] = f - from;
-      last[i] = l - from;
+      first[i] = f;
+      last[i] = l;
     } else {
-      first[i] = nd;
+      first[i] = nDates;
       last[i] = -1;
     }
   }
-  let member: Uint8Array | undefined;
-  if (panel.member) {
-    member = new Uint8Array(new SharedArrayBuffer(nInst * nd));
-    for (let i = 0; i < nInst; i++) member.set(panel.member.subarray(i * nDates + from, i * nDates + to + 1), i * nd);
-  }
-  return {
-    dates: panel.dates.slice(from, to + 1),
-    instruments: panel.instruments,
-    nDates: nd,
-    nInst,
-    fields,
-    first,
-    last,
-    ...(member ? { member } : {}),
-  };
+  return { ...panel, first, last };
 }
 
 export async function evaluateFactorSet(

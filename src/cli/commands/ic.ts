@@ -21,6 +21,8 @@ export const icCommand: CommandModule = {
       .example("$0 ic --data prices.csv.gz --exprs alpha158.tsv --dialect qlib --start 2014-01-01 --end 2017-12-31", ""),
   handler: async (argv) => {
     const a = opt.readArgs(Args, argv);
+    const { trace } = await import("../../trace.ts");
+    trace("ic: args read");
     const { readExpressionsTsv } = await import("../../io/exprs-file.ts");
     const { loadData } = await import("../../workflow/load.ts");
     const { prepareFactorSet } = await import("../../workflow/factor-set.ts");
@@ -34,9 +36,11 @@ export const icCommand: CommandModule = {
       // The label at t needs closes up to t+2, so data after --end is read (as the reference
       // does); factor values at t still only use data ≤ t.
       const { panel } = await loadData(a.data, { ...a, end: undefined });
+      trace("ic: data loaded");
       const set = prepareFactorSet(items, a.dialect, panel, { strict: a.strict, source: a.exprs });
       for (const s of set.skipped) process.stderr.write(`warning: skipped ${s.name}: ${s.reason}\n`);
       const rows = await screenFactors(panel, set.factors, a.dialect, windowOf(panel, a.start, a.end), pool);
+      trace("ic: screened");
       if (a.json) {
         process.stdout.write(JSON.stringify(rows.map(jsonRow), null, 1) + "\n");
       } else {
