@@ -2,7 +2,7 @@
  * Options several commands share, and their validation (yargs types command options as unknown at
  * the top level, so each handler re-reads its arguments through zod).
  */
-import type { Options } from "yargs";
+import type { Argv, Options } from "yargs";
 import { z } from "zod";
 import { QuantaError } from "../../factors/errors.ts";
 
@@ -52,4 +52,20 @@ export function readArgs<S extends z.ZodType>(schema: S, argv: unknown): z.infer
   const issue = r.error.issues[0]!;
   const key = issue.path.join(".");
   throw new QuantaError(`--${key}: ${issue.message}`);
+}
+
+/**
+ * The options every factor-set command takes (`eval`, `ic`): data, expressions, dialect, date range,
+ * universe, threads and strict loading.
+ */
+export function factorSetOptions<T>(y: Argv<T>) {
+  return y
+    .option("data", dataOption)
+    .option("exprs", exprsOption)
+    .option("dialect", dialectOption)
+    .option("start", startOption)
+    .option("end", endOption)
+    .option("universe", universeOption)
+    .option("threads", threadsOption)
+    .option("strict", strictOption);
 }

@@ -8,16 +8,9 @@ export const evalCommand: CommandModule = {
   command: "eval",
   describe: "Evaluate a factor set on market data and write the values as a long table (CSV, CSV.gz or Parquet)",
   builder: (y) =>
-    y
-      .option("data", opt.dataOption)
-      .option("exprs", opt.exprsOption)
-      .option("dialect", opt.dialectOption)
-      .option("start", opt.startOption)
-      .option("end", opt.endOption)
-      .option("universe", opt.universeOption)
+    opt
+      .factorSetOptions(y)
       .option("out", { type: "string", demandOption: true, describe: "Output file: .csv, .csv.gz or .parquet" })
-      .option("threads", opt.threadsOption)
-      .option("strict", opt.strictOption)
       .example("$0 eval --data prices.csv.gz --exprs alpha158.tsv --dialect qlib --out a158.parquet", ""),
   handler: async (argv) => {
     const a = opt.readArgs(Args, argv);

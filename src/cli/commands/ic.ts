@@ -8,15 +8,8 @@ export const icCommand: CommandModule = {
   command: "ic",
   describe: "Screen a factor set: daily IC / RankIC against the next-day label, with ICIR / RankICIR",
   builder: (y) =>
-    y
-      .option("data", opt.dataOption)
-      .option("exprs", opt.exprsOption)
-      .option("dialect", opt.dialectOption)
-      .option("start", opt.startOption)
-      .option("end", opt.endOption)
-      .option("universe", opt.universeOption)
-      .option("threads", opt.threadsOption)
-      .option("strict", opt.strictOption)
+    opt
+      .factorSetOptions(y)
       .option("json", opt.jsonOption)
       .example("$0 ic --data prices.csv.gz --exprs alpha158.tsv --dialect qlib --start 2014-01-01 --end 2017-12-31", ""),
   handler: async (argv) => {
