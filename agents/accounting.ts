@@ -1,7 +1,8 @@
 /**
  * Token, call and cost accounting per role and per campaign, and the budget
  * that stops a campaign. One ledger per campaign; every provider call (failed
- * attempts included) goes through `record`.
+ * attempts included) goes through `record`, and so does every reply served
+ * from the reply cache (counted in `calls` and `cached`, with no tokens or cost).
  */
 import { z } from "zod";
 import { BudgetExceededError } from "./errors.ts";
@@ -59,6 +60,8 @@ export type Budget = z.infer<typeof BudgetSchema>;
 export interface UsageTotals {
   calls: number;
   failures: number;
+  /** Calls answered from the reply cache (included in `calls`). */
+  cached: number;
   tokensIn: number;
   tokensOut: number;
   costUsd: number;
@@ -66,7 +69,7 @@ export interface UsageTotals {
 }
 
 function zero(): UsageTotals {
-  return { calls: 0, failures: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, latencyMs: 0 };
+  return { calls: 0, failures: 0, cached: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, latencyMs: 0 };
 }
 
 export interface LedgerSnapshot {
@@ -95,14 +98,15 @@ export class UsageLedger {
     return costOf(price, tokensIn, tokensOut);
   }
 
-  /** Adds one call (successful or not). Returns its cost in USD. */
-  record(rec: Pick<LlmCallRecord, "role" | "model" | "tokensIn" | "tokensOut" | "latencyMs" | "error">): number {
-    const cost = this.costFor(rec.model, rec.tokensIn, rec.tokensOut);
+  /** Adds one call (successful or not, or a cache hit: free whatever its tokens say). Returns its cost in USD. */
+  record(rec: Pick<LlmCallRecord, "role" | "model" | "tokensIn" | "tokensOut" | "latencyMs" | "error" | "cached">): number {
+    const cost = rec.cached ? 0 : this.costFor(rec.model, rec.tokensIn, rec.tokensOut);
     let r = this.roles.get(rec.role);
     if (!r) this.roles.set(rec.role, (r = zero()));
     for (const t of [r, this.totals]) {
       t.calls++;
       if (rec.error !== undefined) t.failures++;
+      if (rec.cached) t.cached++;
       t.tokensIn += rec.tokensIn;
       t.tokensOut += rec.tokensOut;
       t.costUsd += cost;

@@ -130,6 +130,26 @@ export class LlmClient {
     }
   }
 
+  /**
+   * Logs a reply served from the reply cache as a call with `cached`, no tokens, no cost and no
+   * latency, so the ledger and the library's call log show it (and `replay` can serve it again).
+   */
+  recordCacheHit(messages: readonly ChatMessage[], options: Pick<CompleteOptions, "role" | "seed">, reply: string): void {
+    this.log({
+      role: options.role,
+      model: this.provider.model,
+      provider: this.provider.name,
+      tokensIn: 0,
+      tokensOut: 0,
+      latencyMs: 0,
+      promptHash: promptHash(messages),
+      seed: options.seed ?? null,
+      reply: this.scrub(reply),
+      attempt: 1,
+      cached: true,
+    });
+  }
+
   private scrub(text: string): string {
     return redactSecrets(text, this.secrets);
   }

@@ -1,12 +1,13 @@
 /**
  * Builds the campaign's Agent from configuration: provider, model, endpoint,
- * policies (timeout, retries, concurrency, repair turns), prices and budget.
- * API keys come from the environment or `deps`, never from the (stored)
- * configuration.
+ * policies (timeout, retries, concurrency, repair turns), prices, budget and
+ * the reply cache. API keys come from the environment or `deps`, never from
+ * the (stored) configuration.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { z } from "zod";
 import { BudgetSchema, DEFAULT_PRICES, PriceTableSchema, UsageLedger } from "./accounting.ts";
+import { endpointHost, ReplyCache, type ReplyCacheStore } from "./cache.ts";
 import { LlmClient } from "./client.ts";
 import { LlmAgent } from "./llm-agent.ts";
 import { OfflineAgent } from "./offline/agent.ts";
@@ -39,6 +40,8 @@ export const AgentConfigSchema = z.object({
   seed: z.number().int().optional(),
   prices: PriceTableSchema.optional(),
   budget: BudgetSchema.default({}),
+  /** Serve repeated calls from `deps.replyCache` (openai and langchain only; offline and replay need no cache). */
+  cache: z.boolean().default(true),
 });
 export type AgentConfig = z.output<typeof AgentConfigSchema>;
 export type AgentConfigInput = z.input<typeof AgentConfigSchema>;
@@ -55,6 +58,8 @@ export interface AgentDeps {
   readonly random?: () => number;
   readonly campaign?: string;
   readonly ledger?: UsageLedger;
+  /** Where validated replies are cached (the factor library in a campaign); no cache without one. */
+  readonly replyCache?: ReplyCacheStore;
 }
 
 export function defaultModel(provider: ProviderName, env: NodeJS.ProcessEnv = process.env): string {
@@ -120,10 +125,34 @@ export function createAgent(input: AgentConfigInput = {}, deps: AgentDeps = {}):
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.random ? { random: deps.random } : {}),
   });
+  const cache = replyCacheFor(config, provider, deps);
   return new LlmAgent({
     client,
+    ...(cache ? { cache } : {}),
     maxRepairTurns: config.maxRepairTurns,
     ...(config.temperature !== undefined ? { temperature: config.temperature } : {}),
     ...(config.seed !== undefined ? { seed: config.seed } : {}),
+  });
+}
+
+/** The reply cache for an openai/langchain agent with caching on and a store to keep it in. */
+function replyCacheFor(config: AgentConfig, provider: ChatProvider, deps: AgentDeps): ReplyCache | undefined {
+  if (!deps.replyCache || !config.cache) return undefined;
+  if (config.provider !== "openai" && config.provider !== "langchain") return undefined;
+  const env = deps.env ?? process.env;
+  // A user-supplied LangChain model's endpoint is unknown to us: its model name stands for it.
+  const endpoint =
+    provider instanceof OpenAIProvider
+      ? endpointHost(provider.baseURL)
+      : deps.chatModel
+        ? null
+        : endpointHost(config.baseUrl ?? (env.OPENAI_BASE_URL || undefined));
+  return new ReplyCache(deps.replyCache, {
+    provider: config.provider,
+    model: provider.model,
+    endpoint,
+    temperature: config.temperature ?? null,
+    maxTokens: config.maxTokens ?? null,
+    structured: config.structured,
   });
 }

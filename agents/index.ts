@@ -9,6 +9,20 @@ export * from "./schemas.ts";
 export * from "./roles.ts";
 export * from "./accounting.ts";
 export { promptHash, canonicalJson } from "./hash.ts";
+export {
+  endpointHost,
+  MemoryReplyCacheStore,
+  ReplyCache,
+  replyCacheKey,
+  outputSchemaVersion,
+  REPLY_CACHE_KEY_FORMAT,
+  type CachedReply,
+  type ReplyCacheCall,
+  type ReplyCacheEntry,
+  type ReplyCacheIdentity,
+  type ReplyCacheKeyInput,
+  type ReplyCacheStore,
+} from "./cache.ts";
 export { extractJson, type JsonExtraction } from "./json.ts";
 export {
   backoffDelay,

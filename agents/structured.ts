@@ -2,8 +2,13 @@
  * A structured call: send the prompt, extract JSON, validate it with the
  * role's zod schema; on failure add one repair turn carrying the validation
  * error, a bounded number of times; then give up with LlmReplyError.
+ *
+ * With a reply cache, the whole exchange (repair turns included) is one entry
+ * keyed by the initial prompt: a hit returns the stored validated value with no
+ * request; only a value that validated is stored, so a failure never is.
  */
 import type { z } from "zod";
+import type { ReplyCacheStore } from "./cache.ts";
 import type { LlmClient } from "./client.ts";
 import { LlmReplyError } from "./errors.ts";
 import { extractJson } from "./json.ts";
@@ -17,13 +22,17 @@ export interface StructuredOptions {
   readonly temperature?: number;
   /** Extra turns after an invalid reply (default 2). */
   readonly maxRepairTurns?: number;
+  /** Look the call up in (and store its validated reply to) this cache under `key`. */
+  readonly cache?: { readonly store: ReplyCacheStore; readonly key: string };
 }
 
 export interface StructuredResult<T> {
   readonly value: T;
-  /** 1 when the first reply was valid. */
+  /** 1 when the first reply was valid; 0 when it came from the cache. */
   readonly turns: number;
   readonly raw: string;
+  /** Served from the reply cache. */
+  readonly cached?: boolean;
 }
 
 /** Why `text` is not a valid reply for `schema`, or the parsed value. */
@@ -51,6 +60,18 @@ export async function structuredCall<T>(
   opts: StructuredOptions = {},
 ): Promise<StructuredResult<T>> {
   const maxRepairTurns = opts.maxRepairTurns ?? 2;
+  const cache = opts.cache;
+  if (cache) {
+    const hit = await cache.store.get(cache.key);
+    // A stored value the schema no longer accepts is a miss (the key holds the schema's hash, so
+    // this only guards against a hand-edited or corrupt store).
+    const parsed = hit === undefined ? undefined : schema.safeParse(hit.reply);
+    if (hit && parsed?.success) {
+      const raw = JSON.stringify(hit.reply);
+      client.recordCacheHit(initial, { role, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) }, raw);
+      return { value: parsed.data, turns: 0, raw, cached: true };
+    }
+  }
   const convo: ChatMessage[] = [...initial];
   let lastError = "";
   let lastText = "";
@@ -63,7 +84,10 @@ export async function structuredCall<T>(
       ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
     });
     const checked = validateReply(res.text, schema, res.finishReason);
-    if (checked.ok) return { value: checked.value, turns: turn, raw: res.text };
+    if (checked.ok) {
+      if (cache) await cache.store.put({ key: cache.key, role, model: res.model || client.provider.model, reply: checked.value });
+      return { value: checked.value, turns: turn, raw: res.text };
+    }
     lastError = checked.error;
     lastText = res.text;
     convo.push({ role: "assistant", content: res.text.slice(0, 4000) }, repairTurn(checked.error));

@@ -80,6 +80,8 @@ export interface LlmCallRecord {
   /** 1 for the first try; retries and repair turns count up. */
   readonly attempt?: number;
   readonly error?: string;
+  /** Served from the reply cache: no request was sent (0 tokens, 0 cost). */
+  readonly cached?: boolean;
 }
 
 export type CallSink = (record: LlmCallRecord) => void;

@@ -14,12 +14,14 @@ export const distDir = join(root, "dist");
 const currentFile = join(distDir, "current.json");
 const SOURCE_DIRS = ["src", "factors", "backtest", "agents"];
 const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
-// Pure-JS packages on the startup path are bundled: importing yargs and zod as packages costs
+// Pure-JS ESM packages on the startup path are bundled: importing yargs and zod as packages costs
 // ~0.15 s of CPU in module resolution and loading (their many small files) on every start,
 // bundled they cost a fraction of that. Everything else stays external: native addons
 // (better-sqlite3), packages that locate files of their own at run time (piscina's workers,
-// ml-xgboost's wasm, pino's transports), and heavy ones only some commands load lazily.
-const BUNDLED_PACKAGES = new Set(["yargs", "zod", "yaml", "cli-progress", "croner"]);
+// ml-xgboost's wasm, pino's transports), CommonJS ones (esbuild cannot turn their require() calls
+// of Node built-ins into ESM imports: yaml and cli-progress broke that way) and heavy ones only some
+// commands load lazily.
+const BUNDLED_PACKAGES = new Set(["yargs", "zod"]);
 
 function externalPackages() {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -53,7 +55,9 @@ export function bundleIsStale() {
   const dir = currentBuild();
   if (!dir) return true;
   const built = statSync(join(dir, "entry.js")).mtimeMs;
-  return SOURCE_DIRS.some((d) => newestMtime(join(root, d)) > built);
+  // The build recipe and the dependency list shape the bundle too (which packages are inlined).
+  const recipe = [fileURLToPath(import.meta.url), join(root, "package.json")].map((p) => statSync(p).mtimeMs);
+  return recipe.some((m) => m > built) || SOURCE_DIRS.some((d) => newestMtime(join(root, d)) > built);
 }
 
 /** Builds a new bundle, makes it current and returns its folder. */

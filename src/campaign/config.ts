@@ -75,6 +75,8 @@ export const AgentSectionSchema = z
     prices: z.record(z.string(), z.object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() }).strict()).optional(),
     /** `replay` answers from the LLM calls of this campaign: an id in the same library, or LIBRARY_FILE#CAMPAIGN_ID. */
     replayFrom: z.string().min(1).optional(),
+    /** Serve a prompt seen before (same model, settings, messages and seed) from the library's reply cache (openai/langchain). */
+    llmCache: z.boolean().default(true),
   })
   .strict();
 
@@ -99,6 +101,8 @@ export const EvolutionConfigSchema = z
     ridgeLambda: z.number().min(0).default(P.ridgeLambda),
     avoidListSize: int(0, 1000).default(P.avoidListSize),
     alpha158Zoo: z.boolean().default(P.alpha158Zoo),
+    /** Trajectory ids of the library whose mutations and crossovers make round 0 instead of planned directions (retraining's replacements). */
+    seedTrajectories: z.array(z.string().min(1)).max(100).optional(),
   })
   .strict();
 
@@ -183,6 +187,7 @@ export const CampaignConfigSchema = z
       maxRepairTurns: 2,
       structured: "json_object",
       stream: false,
+      llmCache: true,
     }),
     evolution: EvolutionConfigSchema.default(EvolutionConfigSchema.parse({})),
     gates: GatesConfigSchema.default(GatesConfigSchema.parse({})),

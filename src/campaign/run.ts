@@ -25,7 +25,7 @@ import { InProcessEvaluator, poolEvaluator, type FactorEvaluator } from "../evol
 import { prepareMiningData } from "../evolution/mining-data.ts";
 import { CampaignRecorder } from "../evolution/recorder.ts";
 import { toJson } from "../evolution/types.ts";
-import { FactorLibrary, withLibraryLock, type Campaign } from "../library/index.ts";
+import { FactorLibrary, libraryReplyCache, withLibraryLock, type Campaign } from "../library/index.ts";
 import { evolutionSettings, parseCampaignConfig, rangesOf, type CampaignConfig, type ResolvedRanges } from "./config.ts";
 import { finalStage, type FinalResult } from "./final.ts";
 import { finalPoolSummary, finite, type MineSummary } from "./summary.ts";
@@ -138,8 +138,11 @@ function buildAgent(config: CampaignConfig, campaignId: string, recorder: Campai
       seed: config.seed,
       ...(a.prices ? { prices: a.prices } : {}),
       budget,
+      cache: a.llmCache,
     },
     {
+      // The library is the reply cache (used by openai/langchain only, and only with agent.llmCache on).
+      replyCache: libraryReplyCache(library),
       ...deps,
       sink: recorder.sink,
       campaign: campaignId,
@@ -356,7 +359,7 @@ export async function runMine(req: MineRequest): Promise<MineResult> {
           validRankIc: finite(f.metrics["valid"]?.rankIc),
         })),
         finalPool: finalPoolSummary(final),
-        llm: { calls: usage.calls, failures: usage.failures, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: usage.costUsd },
+        llm: { calls: usage.calls, failures: usage.failures, cached: usage.cached, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, costUsd: usage.costUsd },
         ...(oracle ? { oracle } : {}),
         elapsedSeconds: (Date.now() - started) / 1000,
       };

@@ -40,7 +40,15 @@ export interface MineSummary {
     readonly valid: RangeSummary;
     readonly test: RangeSummary;
   };
-  readonly llm: { readonly calls: number; readonly failures: number; readonly tokensIn: number; readonly tokensOut: number; readonly costUsd: number };
+  /** `calls` counts every call; `cached` of them were answered from the reply cache (no tokens, no cost). */
+  readonly llm: {
+    readonly calls: number;
+    readonly failures: number;
+    readonly cached: number;
+    readonly tokensIn: number;
+    readonly tokensOut: number;
+    readonly costUsd: number;
+  };
   readonly oracle?: { readonly valid: { readonly rankIc: number | null }; readonly test: { readonly rankIc: number | null } };
   readonly elapsedSeconds: number;
 }
@@ -117,7 +125,8 @@ export function formatSummary(s: MineSummary): string {
     const ratio = t !== null && o !== null && o !== 0 ? ` — the pool reaches ${((100 * t) / o).toFixed(0)}% of it on test` : "";
     out.push("", `planted-signal oracle RankIC: valid ${fmt(s.oracle.valid.rankIc)}, test ${fmt(o)}${ratio}`);
   }
-  out.push("", `LLM: ${s.llm.calls} calls (${s.llm.failures} failed), ${s.llm.tokensIn} tokens in, ${s.llm.tokensOut} out, $${s.llm.costUsd.toFixed(4)}`);
+  const cached = s.llm.cached > 0 ? `, ${s.llm.cached} from the reply cache` : "";
+  out.push("", `LLM: ${s.llm.calls} calls (${s.llm.failures} failed${cached}), ${s.llm.tokensIn} tokens in, ${s.llm.tokensOut} out, $${s.llm.costUsd.toFixed(4)}`);
   if (s.report) out.push(`report: ${s.report}`);
   out.push(`library: ${s.library}`);
   if (s.status === "interrupted") out.push(`resume with: quanta mine --resume --library ${s.library} --campaign ${s.campaign}`);

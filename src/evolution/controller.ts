@@ -1,6 +1,7 @@
 /**
  * The evolutionary controller (DESIGN §6): plan N directions; round 0 runs one trajectory per
- * direction; then mutation and crossover rounds alternate. Slots of a round run concurrently
+ * direction (or, in a campaign seeded from library trajectories, mutations and crossovers of them:
+ * seeded-round.ts); then mutation and crossover rounds alternate. Slots of a round run concurrently
  * (bounded), each with its own seeds and the zoo as it was when the round started; each finished
  * slot is checkpointed at once; at the round's end acceptances are applied in slot order and the
  * round's trajectories are committed with a `round-end` checkpoint in one transaction. So the
@@ -23,7 +24,8 @@ import { SeededRandom } from "./seeds.ts";
 import { mutationParents, parentSetKey, selectParents, type ParentCandidate, type SelectionStrategy } from "./selection.ts";
 import { AgentSession } from "./session.ts";
 import { phaseOfRound, type EvolutionSettings, type RoundPhase } from "./settings.ts";
-import { loadState, PLAN_STEP, ROUND_END_STEP, roundEndState, slotState, slotStep } from "./state.ts";
+import { planSeededRound, prepareSeeds, seedDirections } from "./seeded-round.ts";
+import { loadState, PLAN_STEP, planState, ROUND_END_STEP, roundEndState, slotState, slotStep } from "./state.ts";
 import { runSlot, type SlotOutcome, type SlotPlan, type TrajectoryNode } from "./trajectory.ts";
 import { TrajectorySchema, acceptedFactors, type FactorCandidate } from "./types.ts";
 import { ValueCache, metricsOf } from "./values.ts";
@@ -95,12 +97,20 @@ async function buildZoo(
   values: ValueCache,
   settings: EvolutionSettings,
   nodes: readonly TrajectoryNode[],
+  seeds: readonly TrajectoryNode[],
 ): Promise<FactorZoo> {
   const zoo = new FactorZoo(new CorrelationStore(data.panel, data.valid.window()));
   if (settings.alpha158Zoo) zoo.addReference(alpha158());
   // Factors other campaigns put in this library are part of the zoo too (structure only).
   const others = library.listFactors({ status: "active", sort: "id", order: "asc" }).filter((f) => f.campaignId !== campaignId);
   zoo.addReference(others.map((f) => ({ name: `library:${f.name}#${f.id}`, expression: f.expression, dialect: f.dialect })));
+  // A seeded campaign mines around its seeds' surviving factors: its finds must differ from them in
+  // values too (correlation gate), or a window tweak of a survivor would pass as a new factor.
+  const survivors = seeds.flatMap((n) => acceptedFactors(n.trajectory).map((c) => ({ c, tag: n.trajectory.id })));
+  const survivorValues = await values.getMany(survivors.map((x) => x.c.canonical));
+  survivors.forEach(({ c, tag }, i) =>
+    zoo.addSurvivor({ name: `seed:${c.name}@${tag}`, canonical: c.canonical, expr: parseExpr(c.expression, "quanta"), values: survivorValues[i]!, score: validScore(c.metrics) }),
+  );
   // This campaign's accepted factors, in commit order, with their values (in small batches).
   const accepted = nodes.flatMap((n) => acceptedFactors(n.trajectory).map((c) => ({ c, tag: tagOf(n) })));
   for (let k = 0; k < accepted.length; k += 16) {
@@ -291,7 +301,12 @@ export async function runEvolution(o: RunEvolutionOptions): Promise<EvolutionRes
     const values = new ValueCache(o.evaluator, data, o.valueCacheBytes);
     const metrics = (canonical: string, v: Float64Array) =>
       metricsOf(library, data, canonical, v, (m) => recorder.write((lib) => lib.cachePut(canonical, data.fingerprint, m)));
-    const zoo = await buildZoo(library, campaignId, data, values, settings, nodes);
+    // A seeded campaign scores its seeds before the zoo is built: their surviving factors join it.
+    const seeding = !state.directions && settings.seedTrajectories !== undefined && settings.seedTrajectories.length > 0;
+    const seeds = seeding
+      ? await prepareSeeds(library, settings.seedTrajectories!, campaignId, { data, values, metrics, ridgeLambda: settings.ridgeLambda })
+      : state.seeds;
+    const zoo = await buildZoo(library, campaignId, data, values, settings, nodes, seeds);
     const result = (extra: Partial<EvolutionResult> & Pick<EvolutionResult, "status" | "roundsCompleted">): EvolutionResult => ({
       nodes,
       zoo,
@@ -302,6 +317,12 @@ export async function runEvolution(o: RunEvolutionOptions): Promise<EvolutionRes
       result({ status: "interrupted", roundsCompleted: rounds, stopReason: stop.reason, stopKind: stop.kind });
 
     let directions = state.directions;
+    if (seeding) {
+      // Round 0 derives from library trajectories: nothing to plan; the scored seeds are kept for a resume.
+      if (internal.signal.aborted) return interrupted(0);
+      const planned = (directions = seedDirections(seeds));
+      recorder.write((lib) => lib.appendCheckpoint(campaignId, { round: 0, step: PLAN_STEP, state: planState(planned, seeds) }));
+    }
     if (!directions) {
       if (internal.signal.aborted) return interrupted(0);
       const session = new AgentSession(agent, { campaignSeed: seed, key: "r0/plan", round: 0, trajectoryId: null, signal: internal.signal });
@@ -314,13 +335,13 @@ export async function runEvolution(o: RunEvolutionOptions): Promise<EvolutionRes
         throw err;
       }
       const planned = directions;
-      recorder.write((lib) => lib.appendCheckpoint(campaignId, { round: 0, step: PLAN_STEP, state: { directions: planned } }));
+      recorder.write((lib) => lib.appendCheckpoint(campaignId, { round: 0, step: PLAN_STEP, state: planState(planned, []) }));
     }
     emit({ type: "plan", directions });
 
     for (let round = state.completedRounds; round < settings.rounds; round++) {
       if (internal.signal.aborted) return interrupted(round);
-      const plans = planRound(round, directions, nodes, settings, seed);
+      const plans = round === 0 && seeds.length > 0 ? planSeededRound(seeds, settings, seed) : planRound(round, directions, nodes, settings, seed);
       const outcomes = new Map<number, SlotOutcome>(round === state.completedRounds ? state.pending : []);
       emit({ type: "round-start", round, rounds: settings.rounds, phase: phaseOfRound(round), slots: plans.length, resumed: plans.filter((p) => outcomes.has(p.slot)).length });
       const ctx: SlotContext = {

@@ -76,6 +76,7 @@ export class CampaignRecorder {
         attempt: rec.attempt ?? 1,
         reply: rec.reply,
         error: rec.error ?? null,
+        cached: rec.cached ?? false,
       }),
     );
   };

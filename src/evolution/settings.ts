@@ -58,6 +58,11 @@ export interface EvolutionSettings {
   readonly avoidListSize: number;
   /** Use Alpha158 as the initial redundancy zoo. */
   readonly alpha158Zoo: boolean;
+  /**
+   * Library trajectories (of other campaigns) that seed round 0: it then holds mutations and
+   * crossovers of them instead of one trajectory per planned direction (see seeded-round.ts).
+   */
+  readonly seedTrajectories?: readonly string[];
   readonly gates: GateSettings;
 }
 

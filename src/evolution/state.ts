@@ -19,15 +19,16 @@ export const PLAN_STEP = "plan";
 export const ROUND_END_STEP = "round-end";
 export const slotStep = (slot: number): string => `slot:${slot}`;
 
-const PlanStateSchema = z.object({ directions: z.array(DirectionSchema).min(1) });
-const SlotStateSchema = z.union([
-  z.object({ trajectory: TrajectorySchema, extras: NodeExtrasSchema }),
-  z.object({ failed: z.string() }),
-]);
+const NodeStateSchema = z.object({ trajectory: TrajectorySchema, extras: NodeExtrasSchema });
+/** A seeded campaign's plan also holds its seeds as they were scored when it started (resume replans round 0 from them). */
+const PlanStateSchema = z.object({ directions: z.array(DirectionSchema).min(1), seeds: z.array(NodeStateSchema).optional() });
+const SlotStateSchema = z.union([NodeStateSchema, z.object({ failed: z.string() })]);
 const RoundEndStateSchema = z.object({ extras: z.record(z.string(), NodeExtrasSchema) });
 
 export interface CampaignState {
   readonly directions: Direction[] | undefined;
+  /** Seed trajectories of round 0 (empty for a campaign planned from directions). */
+  readonly seeds: TrajectoryNode[];
   /** Committed trajectories, in commit order (round, then slot). */
   readonly nodes: TrajectoryNode[];
   /** Rounds whose end was committed: the next round to run is this number. */
@@ -46,6 +47,10 @@ export function slotState(o: SlotOutcome): unknown {
   return o.kind === "failed" ? { failed: o.reason } : { trajectory: o.node.trajectory, extras: extrasOf(o.node) };
 }
 
+export function planState(directions: readonly Direction[], seeds: readonly TrajectoryNode[]): unknown {
+  return { directions, ...(seeds.length > 0 ? { seeds: seeds.map((n) => ({ trajectory: n.trajectory, extras: extrasOf(n) })) } : {}) };
+}
+
 export function roundEndState(nodes: readonly TrajectoryNode[]): unknown {
   return { extras: Object.fromEntries(nodes.map((n) => [n.trajectory.id, extrasOf(n)])) };
 }
@@ -62,10 +67,15 @@ function fallbackExtras(t: Trajectory): NodeExtras {
 export function loadState(library: FactorLibrary, campaignId: string): CampaignState {
   const checkpoints = library.checkpoints(campaignId);
   let directions: Direction[] | undefined;
+  let seeds: TrajectoryNode[] = [];
   const extras = new Map<string, NodeExtras>();
   let completedRounds = 0;
   for (const c of checkpoints) {
-    if (c.step === PLAN_STEP) directions = parseState(PlanStateSchema, c.state, "plan").directions;
+    if (c.step === PLAN_STEP) {
+      const plan = parseState(PlanStateSchema, c.state, "plan");
+      directions = plan.directions;
+      seeds = (plan.seeds ?? []).map((x) => nodeOf(x.trajectory, x.extras));
+    }
     if (c.step === ROUND_END_STEP) {
       const s = parseState(RoundEndStateSchema, c.state, `round-end of round ${c.round}`);
       for (const [id, e] of Object.entries(s.extras)) extras.set(id, e);
@@ -73,8 +83,7 @@ export function loadState(library: FactorLibrary, campaignId: string): CampaignS
     }
   }
   const nodes = library.listTrajectories({ campaign: campaignId }).map((t): TrajectoryNode => {
-    const e = extras.get(t.id) ?? fallbackExtras(t);
-    return { trajectory: t, hypothesis: e.hypothesis, analysis: e.analysis, directionIds: e.directionIds };
+    return nodeOf(t, extras.get(t.id) ?? fallbackExtras(t));
   });
   const pending = new Map<number, SlotOutcome>();
   for (const c of checkpoints) {
@@ -83,13 +92,12 @@ export function loadState(library: FactorLibrary, campaignId: string): CampaignS
     const s = parseState(SlotStateSchema, c.state, `${c.step} of round ${c.round}`);
     pending.set(
       slot,
-      "failed" in s
-        ? { kind: "failed", reason: s.failed }
-        : {
-            kind: "done",
-            node: { trajectory: s.trajectory, hypothesis: s.extras.hypothesis, analysis: s.extras.analysis, directionIds: s.extras.directionIds },
-          },
+      "failed" in s ? { kind: "failed", reason: s.failed } : { kind: "done", node: nodeOf(s.trajectory, s.extras) },
     );
   }
-  return { directions, nodes, completedRounds, pending };
+  return { directions, seeds, nodes, completedRounds, pending };
+}
+
+function nodeOf(trajectory: Trajectory, e: NodeExtras): TrajectoryNode {
+  return { trajectory, hypothesis: e.hypothesis, analysis: e.analysis, directionIds: e.directionIds };
 }

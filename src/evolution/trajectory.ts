@@ -276,6 +276,8 @@ export async function runSlot(ctx: SlotContext, plan: SlotPlan): Promise<SlotOut
     feedback: feedbackOf(analysis),
     createdAt: ctx.now(),
   };
+  // A mutation or crossover in round 0 descends from another campaign's trajectory (a seeded campaign).
+  const seeded = plan.round === 0 ? { seeded: true as const } : {};
   const input: TrajectoryInput =
     plan.phase === "original"
       ? { ...common, phase: "original", parents: [] }
@@ -284,13 +286,13 @@ export async function runSlot(ctx: SlotContext, plan: SlotPlan): Promise<SlotOut
             ...common,
             phase: "mutation",
             parents: [plan.parent.trajectory.id],
-            origin: proposal.origin as { mode: "targeted" | "orthogonal"; fromStep: TrajectoryStep },
+            origin: { ...(proposal.origin as { mode: "targeted" | "orthogonal"; fromStep: TrajectoryStep }), ...seeded },
           }
         : {
             ...common,
             phase: "crossover",
             parents: plan.parents.map((p) => p.trajectory.id) as [string, string, ...string[]],
-            origin: { strategy: plan.strategy },
+            origin: { strategy: plan.strategy, ...seeded },
           };
   return {
     kind: "done",

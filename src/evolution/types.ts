@@ -215,6 +215,8 @@ export const MutationTrajectorySchema = z.object({
     mode: z.enum(["targeted", "orthogonal"]),
     /** The first regenerated step (everything before it was kept from the parent). */
     fromStep: TrajectoryStepSchema,
+    /** A seeded round-0 trajectory: its parent is another campaign's trajectory (see seeded-round.ts). */
+    seeded: z.literal(true).optional(),
   }),
 });
 
@@ -224,14 +226,23 @@ export const CrossoverTrajectorySchema = z.object({
   parents: z.tuple([z.string().min(1), z.string().min(1)], z.string().min(1)),
   origin: z.object({
     strategy: z.enum(["best", "weighted", "top_random"]),
+    /** A seeded round-0 trajectory: its parents are other campaigns' trajectories. */
+    seeded: z.literal(true).optional(),
   }),
 });
 
 export const TrajectorySchema = z
   .discriminatedUnion("phase", [OriginalTrajectorySchema, MutationTrajectorySchema, CrossoverTrajectorySchema])
   .superRefine((t, ctx) => {
-    if (t.round === 0 && t.phase !== "original") {
-      ctx.addIssue({ code: "custom", path: ["phase"], message: "round 0 holds only original trajectories" });
+    // Round 0 holds original trajectories, or — in a campaign seeded from earlier ones — mutations
+    // and crossovers of other campaigns' trajectories, marked `origin.seeded` (the library checks
+    // that a parent from the same campaign always comes from an earlier round).
+    const seeded = t.phase !== "original" && t.origin.seeded === true;
+    if (t.round === 0 && t.phase !== "original" && !seeded) {
+      ctx.addIssue({ code: "custom", path: ["phase"], message: "round 0 holds only original trajectories (and seeded ones)" });
+    }
+    if (seeded && t.round !== 0) {
+      ctx.addIssue({ code: "custom", path: ["origin", "seeded"], message: "only round 0 trajectories are seeded" });
     }
     if ((t.parents as readonly string[]).includes(t.id)) {
       ctx.addIssue({ code: "custom", path: ["parents"], message: "a trajectory cannot be its own parent" });

@@ -72,12 +72,21 @@ export class FactorZoo {
 
   /** Adds an accepted factor: structure, canonical text and values. */
   accept(f: AcceptedFactor): void {
-    if (this.canonicals.has(f.canonical)) return;
+    if (this.add(f)) this.acceptedNames.push(f.name);
+  }
+
+  /** Adds a library factor a seeded campaign starts from: checked like an accepted one, not counted as mined. */
+  addSurvivor(f: AcceptedFactor): void {
+    this.add(f);
+  }
+
+  private add(f: AcceptedFactor): boolean {
+    if (this.canonicals.has(f.canonical)) return false;
     this.index.add(f.expr, f.name);
     this.canonicals.set(f.canonical, f.name);
-    this.acceptedNames.push(f.name);
     this.scores.set(f.canonical, f.score);
     this.correlations.add(f.canonical, f.name, f.values);
+    return true;
   }
 
   get acceptedCount(): number {

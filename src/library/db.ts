@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
 import { QuantaError } from "../../factors/errors.ts";
-import { SCHEMA_VERSION, migrate, schemaVersion } from "./schema.ts";
+import { SCHEMA_VERSION, applyReadCompat, migrate, schemaVersion } from "./schema.ts";
 
 export const MEMORY = ":memory:";
 
@@ -45,7 +45,8 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
     db.pragma("synchronous = NORMAL");
     if (opts.readonly) {
       const v = schemaVersion(db);
-      if (v !== SCHEMA_VERSION) {
+      // An older library is read through compatibility views when every newer migration has them.
+      if (v !== SCHEMA_VERSION && !(v < SCHEMA_VERSION && applyReadCompat(db, v))) {
         throw new QuantaError(
           v === 0
             ? `${path} is not a quanta library`

@@ -17,6 +17,7 @@ export type { LibraryLock, LockHolder } from "./lock.ts";
 export { renderLineageText } from "./lineage.ts";
 export type { LineageGraph, LineageEdge } from "./lineage.ts";
 export { factorMetricColumns } from "./columns.ts";
+export { libraryReplyCache } from "./llm-cache.ts";
 export type { FactorMetricColumns } from "./columns.ts";
 export {
   CAMPAIGN_STATUSES,
@@ -37,6 +38,7 @@ export type {
   FactorSource,
   FactorStatus,
   ImportFactorInput,
+  LlmCacheEntry,
   LlmCall,
   LlmCallInput,
   LlmUsage,

@@ -1,6 +1,6 @@
 /**
  * The factor library: one SQLite file holding campaigns, trajectories, factors, lineage, rejected
- * candidates, LLM calls, resume checkpoints, the evaluation cache and retraining runs.
+ * candidates, LLM calls, resume checkpoints, the evaluation and LLM reply caches and retraining runs.
  *
  * Durability contract: every group of writes that belongs together is one IMMEDIATE transaction
  * (a trajectory with its factors, lineage, rejections and optional checkpoint), so a SIGKILL loses
@@ -38,6 +38,7 @@ import type {
   FactorQuery,
   FactorStatus,
   ImportFactorInput,
+  LlmCacheEntry,
   LlmCall,
   LlmCallInput,
   LlmUsage,
@@ -236,10 +237,12 @@ export class FactorLibrary {
         return { trajectory: stored, inserted: false, factorIds: this.factorIdsOf(t.id) };
       }
       this.mustCampaign(t.campaignId);
+      const seeded = t.phase !== "original" && t.origin.seeded === true;
       for (const p of t.parents) {
-        if (!this.stmt("SELECT 1 FROM trajectories WHERE id = ?").get(p)) {
-          throw new Error(`trajectory ${t.id}: parent ${p} is not in the library (record parents first)`);
-        }
+        const parent = this.stmt("SELECT campaign_id FROM trajectories WHERE id = ?").get(p) as { campaign_id: string } | undefined;
+        if (!parent) throw new Error(`trajectory ${t.id}: parent ${p} is not in the library (record parents first)`);
+        // A seeded campaign's round 0 descends from other campaigns' trajectories (lineage across campaigns).
+        if (seeded && parent.campaign_id === t.campaignId) throw new Error(`seeded trajectory ${t.id}: parent ${p} is of its own campaign (seeds come from other campaigns)`);
       }
       const at = t.createdAt;
       const accepted = t.factors.filter((f) => f.status === "accepted").length;
@@ -610,8 +613,8 @@ export class FactorLibrary {
       }
       const r = this.stmt(
         `INSERT INTO llm_calls (campaign_id, call_key, trajectory_id, round, role, provider, model, tokens_in, tokens_out,
-           cost_usd, latency_ms, prompt_hash, seed, attempt, prompt, reply, error, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           cost_usd, latency_ms, prompt_hash, seed, attempt, prompt, reply, error, cached, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         campaignId,
         key,
@@ -630,6 +633,7 @@ export class FactorLibrary {
         c.prompt ?? null,
         c.reply ?? null,
         c.error ?? null,
+        c.cached ? 1 : 0,
         this.now(),
       );
       return { id: Number(r.lastInsertRowid), inserted: true };
@@ -664,19 +668,20 @@ export class FactorLibrary {
     const rows = (
       campaignId === undefined
         ? this.stmt(
-            `SELECT role, count(*) AS calls, sum(error IS NOT NULL) AS failures, sum(tokens_in) AS tin, sum(tokens_out) AS tout,
-               sum(cost_usd) AS cost FROM llm_calls GROUP BY role ORDER BY role`,
+            `SELECT role, count(*) AS calls, sum(error IS NOT NULL) AS failures, sum(cached) AS cached, sum(tokens_in) AS tin,
+               sum(tokens_out) AS tout, sum(cost_usd) AS cost FROM llm_calls GROUP BY role ORDER BY role`,
           ).all()
         : this.stmt(
-            `SELECT role, count(*) AS calls, sum(error IS NOT NULL) AS failures, sum(tokens_in) AS tin, sum(tokens_out) AS tout,
-               sum(cost_usd) AS cost FROM llm_calls WHERE campaign_id = ? GROUP BY role ORDER BY role`,
+            `SELECT role, count(*) AS calls, sum(error IS NOT NULL) AS failures, sum(cached) AS cached, sum(tokens_in) AS tin,
+               sum(tokens_out) AS tout, sum(cost_usd) AS cost FROM llm_calls WHERE campaign_id = ? GROUP BY role ORDER BY role`,
           ).all(campaignId)
-    ) as { role: string; calls: number; failures: number; tin: number; tout: number; cost: number }[];
-    const usage: LlmUsage = { calls: 0, failures: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, byRole: {} };
+    ) as { role: string; calls: number; failures: number; cached: number; tin: number; tout: number; cost: number }[];
+    const usage: LlmUsage = { calls: 0, failures: 0, cached: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, byRole: {} };
     for (const r of rows) {
-      usage.byRole[r.role] = { calls: r.calls, failures: r.failures, tokensIn: r.tin, tokensOut: r.tout, costUsd: r.cost };
+      usage.byRole[r.role] = { calls: r.calls, failures: r.failures, cached: r.cached, tokensIn: r.tin, tokensOut: r.tout, costUsd: r.cost };
       usage.calls += r.calls;
       usage.failures += r.failures;
+      usage.cached += r.cached;
       usage.tokensIn += r.tin;
       usage.tokensOut += r.tout;
       usage.costUsd += r.cost;
@@ -740,6 +745,30 @@ export class FactorLibrary {
       `INSERT INTO eval_cache (canonical, fingerprint, value, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (canonical, fingerprint) DO UPDATE SET value = excluded.value, created_at = excluded.created_at`,
     ).run(canonical, fingerprint, toJson(value), this.now());
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // LLM reply cache: cache key (agents/cache.ts) → the validated reply
+
+  llmCacheGet(key: string): LlmCacheEntry | undefined {
+    const row = this.stmt("SELECT key, role, model, reply, created_at FROM llm_cache WHERE key = ?").get(key) as
+      | { key: string; role: string; model: string; reply: string; created_at: string }
+      | undefined;
+    if (row === undefined) return undefined;
+    return { key: row.key, role: row.role, model: row.model, reply: JSON.parse(row.reply) as unknown, createdAt: row.created_at };
+  }
+
+  /** Store a validated reply; a key already stored keeps its first reply (false is returned). */
+  llmCachePut(e: { key: string; role: string; model: string; reply: unknown }): boolean {
+    const r = this.stmt(
+      "INSERT INTO llm_cache (key, role, model, reply, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+    ).run(e.key, e.role, e.model, toJson(e.reply), this.now());
+    return r.changes > 0;
+  }
+
+  /** Number of stored replies. */
+  llmCacheSize(): number {
+    return (this.stmt("SELECT count(*) AS n FROM llm_cache").get() as { n: number }).n;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -11,6 +11,12 @@ export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /**
+   * Run on a read-only connection to a library that lacks this migration: TEMP objects (a view
+   * that shadows a changed table, an empty table for a new one) that let this build read it
+   * anyway. A migration without one makes older libraries unreadable until opened read-write.
+   */
+  readCompat?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -178,9 +184,41 @@ CREATE TABLE locks (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    description: "LLM reply cache; llm_calls.cached marks calls answered from it",
+    sql: `
+ALTER TABLE llm_calls ADD COLUMN cached INTEGER NOT NULL DEFAULT 0 CHECK (cached IN (0, 1));
+
+-- Validated structured replies by cache key (agents/cache.ts: a hash of provider, model, endpoint,
+-- sampling settings, messages, schema version and seeds). reply is the validated value as JSON.
+CREATE TABLE llm_cache (
+  key TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  model TEXT NOT NULL,
+  reply TEXT NOT NULL CHECK (json_valid(reply)),
+  created_at TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+`,
+    readCompat: `
+CREATE TEMP VIEW llm_calls AS SELECT *, 0 AS cached FROM main.llm_calls;
+CREATE TEMP TABLE llm_cache (key TEXT PRIMARY KEY, role TEXT NOT NULL, model TEXT NOT NULL, reply TEXT NOT NULL, created_at TEXT NOT NULL);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);
+
+/**
+ * Make a read-only connection to a library at schema `current` readable as the latest schema, with
+ * the missing migrations' `readCompat` objects. False (nothing done) when one of them has none.
+ */
+export function applyReadCompat(db: BetterSqlite3.Database, current: number, migrations: readonly Migration[] = MIGRATIONS): boolean {
+  const missing = [...migrations].filter((m) => m.version > current).sort((a, b) => a.version - b.version);
+  if (current === 0 || missing.some((m) => m.readCompat === undefined)) return false;
+  for (const m of missing) db.exec(m.readCompat ?? "");
+  return true;
+}
 
 /** The highest applied migration (0 for a database that has none). */
 export function schemaVersion(db: BetterSqlite3.Database): number {

@@ -230,6 +230,8 @@ export interface LlmCallInput {
   prompt?: string | null;
   reply?: string | null;
   error?: string | null;
+  /** Answered from the LLM reply cache (no request sent; 0 tokens, 0 cost). */
+  cached?: boolean;
 }
 
 export const LlmCallRowSchema = z
@@ -252,6 +254,7 @@ export const LlmCallRowSchema = z
     prompt: z.string().nullable(),
     reply: z.string().nullable(),
     error: z.string().nullable(),
+    cached: z.union([z.literal(0), z.literal(1)]),
     created_at: IsoTime,
   })
   .transform((r) => ({
@@ -273,17 +276,31 @@ export const LlmCallRowSchema = z
     prompt: r.prompt,
     reply: r.reply,
     error: r.error,
+    cached: r.cached === 1,
     createdAt: r.created_at,
   }));
 export type LlmCall = z.output<typeof LlmCallRowSchema>;
 
 export interface LlmUsage {
+  /** Every recorded call: requests (failed ones included) and replies served from the cache. */
   calls: number;
   failures: number;
+  /** Calls answered from the LLM reply cache (part of `calls`). */
+  cached: number;
   tokensIn: number;
   tokensOut: number;
   costUsd: number;
-  byRole: Record<string, { calls: number; failures: number; tokensIn: number; tokensOut: number; costUsd: number }>;
+  byRole: Record<string, { calls: number; failures: number; cached: number; tokensIn: number; tokensOut: number; costUsd: number }>;
+}
+
+/** One stored reply of the LLM reply cache. */
+export interface LlmCacheEntry {
+  key: string;
+  role: string;
+  model: string;
+  /** The validated reply (a JSON value). */
+  reply: unknown;
+  createdAt: string;
 }
 
 export const CheckpointRowSchema = z

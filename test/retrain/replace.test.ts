@@ -31,8 +31,10 @@ describe("mining replacements", () => {
   it("runs a short campaign into the library and keeps only the best significant replacements", async () => {
     const library = join(dir, "lib.db");
     await buildPlantedLibrary(library);
+    const lines: string[] = [];
     const r = await runRetrain({
       library,
+      log: (l) => lines.push(l),
       data: full,
       noReport: true,
       reportDir: join(dir, "reports"),
@@ -45,6 +47,10 @@ describe("mining replacements", () => {
     // One factor retired, so at most one replacement stays; this seeded market has a significant one.
     expect(rep.kept).toHaveLength(1);
     expect(rep.message).toMatch(/kept 1 as replacements \(#\d+ /);
+    // The survivors were imported (no stored trajectory): the campaign planned from scratch, and says so.
+    expect(rep.seededFrom).toEqual([]);
+    expect(rep.message).toMatch(/: not seeded: no survivor has a stored trajectory \(imported factors\), round 0 planned from scratch; /);
+    expect(lines.some((l) => /^replacements: no survivor has a stored trajectory/.test(l))).toBe(true);
     const lib = FactorLibrary.open(library, { readonly: true });
     try {
       const c = lib.getCampaign(rep.campaignId!)!;

@@ -29,6 +29,7 @@ const Args = z.object({
   name: z.string().min(1).optional(),
   seed: z.number().int().min(0).optional(),
   "budget-usd": z.number().positive().optional(),
+  "llm-cache": z.boolean().optional(),
   concurrency: z.number().int().min(1).optional(),
   threads: z.number().int().min(1).optional(),
   "final-model": z.enum(["gbdt", "linear"]).optional(),
@@ -45,7 +46,7 @@ function flagOverrides(a: MineArgs): Record<string, unknown> {
     seed: a.seed,
     data: { source: a.data, universe: a.universe, benchmark: a.benchmark },
     ranges: { miningTrain: a["mining-train"], miningValid: a["mining-valid"], test: a.test },
-    agent: { provider: a.provider, model: a.model, baseUrl: a["base-url"], budgetUsd: a["budget-usd"], replayFrom: a["replay-from"] },
+    agent: { provider: a.provider, model: a.model, baseUrl: a["base-url"], budgetUsd: a["budget-usd"], replayFrom: a["replay-from"], llmCache: a["llm-cache"] },
     evolution: { directions: a.directions, rounds: a.rounds, factorsPerHypothesis: a["factors-per-hypothesis"], concurrency: a.concurrency },
     evaluation: { threads: a.threads },
     finalPool: { model: a["final-model"] },
@@ -95,6 +96,10 @@ export const mineCommand: CommandModule = {
       .option("name", { type: "string", describe: "Campaign name" })
       .option("seed", { type: "number", describe: "Campaign seed (default 42)" })
       .option("budget-usd", { type: "number", describe: "Stop cleanly once the LLM spend reaches this many dollars" })
+      .option("llm-cache", {
+        type: "boolean",
+        describe: "Answer prompts seen before (same model, settings and seed) from the library's LLM reply cache (default on; --no-llm-cache always asks the model)",
+      })
       .option("concurrency", { type: "number", describe: "Trajectories of a round running at once" })
       .option("threads", { type: "number", describe: "Evaluation worker threads (default 1: in the main thread)" })
       .option("final-model", { choices: ["gbdt", "linear"], describe: "Final combination model (default gbdt)" })
@@ -127,7 +132,7 @@ export const mineCommand: CommandModule = {
       }
       if (!library) throw new QuantaError("--resume needs --run-dir DIR or --library FILE (and optionally --campaign ID)");
       const resumeOverrides = prune({
-        agent: { provider: a.provider, model: a.model, baseUrl: a["base-url"], budgetUsd: a["budget-usd"], replayFrom: a["replay-from"] },
+        agent: { provider: a.provider, model: a.model, baseUrl: a["base-url"], budgetUsd: a["budget-usd"], replayFrom: a["replay-from"], llmCache: a["llm-cache"] },
         evolution: { concurrency: a.concurrency },
         evaluation: { threads: a.threads },
         finalPool: { model: a["final-model"] },
