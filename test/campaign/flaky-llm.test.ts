@@ -5,46 +5,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseCampaignConfig } from "../../src/campaign/config.ts";
 import { runMine } from "../../src/campaign/run.ts";
 import { FactorLibrary } from "../../src/library/index.ts";
-import { reply, roleOf, startFakeLlmServer, type Directive, type RecordedRequest } from "../helpers/fake-llm-server.ts";
+import { reply, startFakeLlmServer, type Directive, type RecordedRequest } from "../helpers/fake-llm-server.ts";
+import { campaignReply, WINDOWS } from "../helpers/campaign-replies.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "quanta-flaky-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const HYP = { hypothesis: "Recent losers rebound over the next days.", rationale: "overreaction reverts", mechanism: "reversal", fields: ["$close"], horizonDays: 5 };
-const WINDOWS = [3, 5, 10, 20, 40, 60];
 
 /** A valid reply for the role the request is for; windows vary with the call so factors differ. */
 function answer(req: RecordedRequest, n: number): object {
-  const w = WINDOWS[n % WINDOWS.length]!;
-  const factors = [
-    { name: `rev_${w}`, description: "negative price change", formulation: "-ret", expression: `-TS_PCTCHANGE($close,${w})` },
-    { name: `pv_${w}`, description: "price-volume correlation", formulation: "-corr", expression: `-TS_CORR($close,LOG($volume+1),${w})` },
-  ];
-  switch (roleOf(req)) {
-    case "planner":
-      return {
-        directions: [
-          { id: "rev-short", title: "reversal", mechanism: "reversal", horizon: "short", data: "price", rationale: "overreaction" },
-          { id: "pv-short", title: "price-volume", mechanism: "divergence", horizon: "short", data: "price-volume", rationale: "confirmation" },
-        ],
-      };
-    case "hypothesis":
-      return HYP;
-    case "constructor":
-      return { factors };
-    case "judge":
-      return { verdict: "consistent", severity: "none", reason: "reads the named fields", correctedExpression: null };
-    case "repairer":
-      return { expression: `-TS_MEAN($return,${w})`, explanation: "simpler" };
-    case "analyst":
-      return { weakestStep: "parameters", feedback: "noisy", observations: "weak", suggestions: ["lengthen the windows"] };
-    case "mutator":
-      return { blamedStep: "parameters", hypothesis: HYP, factors, changes: "windows" };
-    case "crossover":
-      return { hypothesis: HYP, factors, rationale: "merge", inherited: ["parent 1"] };
-    default:
-      return { error: "unknown role" };
-  }
+  return campaignReply(req, WINDOWS[n % WINDOWS.length]!);
 }
 
 /** 30% of requests fail, in the ways the agents issue lists; the rest answer correctly. */

@@ -8,7 +8,8 @@ import { parseCampaignConfig } from "../../src/campaign/config.ts";
 import { runMine } from "../../src/campaign/run.ts";
 import { mineCommand } from "../../src/cli/commands/mine.ts";
 import { FactorLibrary, libraryReplyCache, MIGRATIONS, SCHEMA_VERSION, migrate } from "../../src/library/index.ts";
-import { reply, roleOf, startFakeLlmServer, type FakeLlmServer, type RecordedRequest } from "../helpers/fake-llm-server.ts";
+import { reply, startFakeLlmServer, type FakeLlmServer, type RecordedRequest } from "../helpers/fake-llm-server.ts";
+import { campaignReply, WINDOWS } from "../helpers/campaign-replies.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "quanta-llm-cache-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,43 +71,11 @@ describe("library reply cache store", () => {
 // ---------------------------------------------------------------------------------------------
 // A campaign against the fake endpoint, twice on one library
 
-const HYP = { hypothesis: "Recent losers rebound over the next days.", rationale: "overreaction reverts", mechanism: "reversal", fields: ["$close"], horizonDays: 5 };
-const WINDOWS = [3, 5, 10, 20, 40, 60];
 
 /** A valid reply that depends only on the role and the request's seed (so runs do not depend on call order). */
 function answer(req: RecordedRequest): object {
   const seed = Number(req.body?.seed ?? 0);
-  const w = WINDOWS[seed % WINDOWS.length]!;
-  const w2 = WINDOWS[Math.floor(seed / 7) % WINDOWS.length]!;
-  const factors = [
-    { name: `rev_${w}`, description: "negative price change", formulation: "-ret", expression: `-TS_PCTCHANGE($close,${w})` },
-    { name: `pv_${w2}`, description: "price-volume correlation", formulation: "-corr", expression: `-TS_CORR($close,LOG($volume+1),${w2})` },
-  ];
-  switch (roleOf(req)) {
-    case "planner":
-      return {
-        directions: [
-          { id: "rev-short", title: "reversal", mechanism: "reversal", horizon: "short", data: "price", rationale: "overreaction" },
-          { id: "pv-short", title: "price-volume", mechanism: "divergence", horizon: "short", data: "price-volume", rationale: "confirmation" },
-        ],
-      };
-    case "hypothesis":
-      return HYP;
-    case "constructor":
-      return { factors };
-    case "judge":
-      return { verdict: "consistent", severity: "none", reason: "reads the named fields", correctedExpression: null };
-    case "repairer":
-      return { expression: `-TS_MEAN($return,${w})`, explanation: "simpler" };
-    case "analyst":
-      return { weakestStep: "parameters", feedback: "noisy", observations: "weak", suggestions: ["lengthen the windows"] };
-    case "mutator":
-      return { blamedStep: "parameters", hypothesis: HYP, factors, changes: "windows" };
-    case "crossover":
-      return { hypothesis: HYP, factors, rationale: "merge", inherited: ["parent 1"] };
-    default:
-      return { error: "unknown role" };
-  }
+  return campaignReply(req, WINDOWS[seed % WINDOWS.length]!, WINDOWS[Math.floor(seed / 7) % WINDOWS.length]!);
 }
 
 const RANGES = { miningTrain: "2015-01-01:2015-08-31", miningValid: "2015-09-01:2015-12-31", test: "2016-01-01:2016-12-31" };
