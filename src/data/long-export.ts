@@ -1,7 +1,4 @@
-import { createWriteStream, renameSync, rmSync } from "node:fs";
-import { once } from "node:events";
-import { createGzip } from "node:zlib";
-import type { Writable } from "node:stream";
+import { writeLongCsvCells } from "./long-csv-write.ts";
 import type { Panel } from "../../factors/panel.ts";
 import type { LongColumn } from "./parquet.ts";
 
@@ -67,35 +64,5 @@ export function panelToLongColumns(panel: Panel, fieldNames?: readonly string[])
 export async function writeLongCsv(path: string, panel: Panel, fieldNames?: readonly string[]): Promise<void> {
   const names = fieldNames ?? orderedFieldNames(panel);
   const arrays = fieldArrays(panel, names);
-  const cells = longRowCells(panel, arrays);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const file = createWriteStream(tmp);
-  const out: Writable = path.endsWith(".gz") ? createGzip({ level: 1 }) : file;
-  if (out !== file) out.pipe(file);
-  const done = once(file, "close");
-  try {
-    let buf = `date,instrument,${names.join(",")}\n`;
-    const { nDates } = panel;
-    for (let r = 0; r < cells.length; r++) {
-      const c = cells[r]!;
-      let line = `${panel.dates[c % nDates]},${panel.instruments[Math.floor(c / nDates)]}`;
-      for (const a of arrays) {
-        const v = a[c]!;
-        line += Number.isFinite(v) ? `,${v}` : ",";
-      }
-      buf += line + "\n";
-      if (buf.length > 1 << 16) {
-        if (!out.write(buf)) await once(out, "drain");
-        buf = "";
-      }
-    }
-    out.end(buf);
-    await done;
-    renameSync(tmp, path);
-  } catch (e) {
-    out.destroy();
-    file.destroy();
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  await writeLongCsvCells(path, panel, names, arrays, longRowCells(panel, arrays));
 }

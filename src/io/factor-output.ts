@@ -4,14 +4,12 @@
  * window, sorted by instrument then date, NaN as an empty field. CSV (`.gz` → gzip level 1) or
  * Parquet. Always written to a temp file and renamed, so a failure never leaves half a file.
  */
-import { accessSync, constants, createWriteStream, existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { once } from "node:events";
-import { createGzip } from "node:zlib";
-import type { Writable } from "node:stream";
 import type { Panel } from "../../factors/panel.ts";
 import type { IndexRange } from "../../backtest/split.ts";
 import { writeParquetLong } from "../data/parquet.ts";
+import { writeLongCsvCells } from "../data/long-csv-write.ts";
 import { QuantaError } from "../../factors/errors.ts";
 
 export type FactorOutputFormat = "csv" | "parquet";
@@ -78,57 +76,10 @@ export async function writeFactorTable(
         ...names.map((name, k) => ({ name, data: Float64Array.from(cells, (c) => values[k]![c]!) })),
       ]);
     } else {
-      await writeCsv(path, panel, names, values, cells);
+      await writeLongCsvCells(path, panel, names, values, cells);
     }
   } catch (e) {
     throw asWriteError(path, e);
   }
   return { rows: cells.length };
-}
-
-async function writeCsv(
-  path: string,
-  panel: Panel,
-  names: readonly string[],
-  values: readonly Float64Array[],
-  cells: Int32Array,
-): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const file = createWriteStream(tmp);
-  const out: Writable = /\.gz$/i.test(path) ? createGzip({ level: 1 }) : file;
-  if (out !== file) out.pipe(file);
-  const closed = once(file, "close");
-  // A write error rejects `closed` while the loop below may still be running: mark it handled now
-  // (it is awaited, and rethrown, below) so it cannot crash the process as an unhandled rejection.
-  closed.catch(() => {});
-  try {
-    const { nDates } = panel;
-    const parts: string[] = [`date,instrument,${names.join(",")}\n`];
-    let pending = 0;
-    for (let r = 0; r < cells.length; r++) {
-      const c = cells[r]!;
-      let line = panel.dates[c % nDates]! + "," + panel.instruments[(c / nDates) | 0]!;
-      for (let k = 0; k < values.length; k++) {
-        const v = values[k]![c]!;
-        // JS's Number → string is the shortest round-trip form, so the file reloads bit-exactly.
-        line += v - v === 0 ? "," + v : ",";
-      }
-      parts.push(line, "\n");
-      pending += line.length;
-      if (pending > 1 << 20) {
-        // Race with `closed`: when the file fails behind a gzip stream, "drain" never comes.
-        if (!out.write(parts.join(""))) await Promise.race([once(out, "drain"), closed]);
-        parts.length = 0;
-        pending = 0;
-      }
-    }
-    out.end(parts.join(""));
-    await closed;
-    renameSync(tmp, path);
-  } catch (e) {
-    out.destroy();
-    file.destroy();
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
