@@ -228,6 +228,10 @@ export function moments2MultiInto(
   scratch: Scratch,
 ): void {
   if (len <= 0) return;
+  if (outs.length === 1 && modes[0] === Emit2.Mean) {
+    blockMean(x, xo, outs[0]!, oo, len, n, scratch);
+    return;
+  }
   // One output per statistic (a family never asks for the same one twice): plain per-statistic
   // stores below, no loop or switch per cell.
   let outMean: Float64Array | undefined;
@@ -359,6 +363,75 @@ export function moments2MultiInto(
         outZ[o] = v - v === 0 && std > 0 ? (v - base0 - off) / std : NaN;
       }
       if (outBand !== undefined) outBand[o] = cnt > 1 ? base0 + off + k * Math.sqrt(m2 / (cnt - 1)) : NaN;
+    }
+  }
+}
+
+/**
+ * The Mean output of moments2MultiInto alone, by the same arithmetic (bit for bit) without the
+ * second moment: the window's minimum plus Σ(x − min) / count, Σ(x − min) assembled from each
+ * part's sum around its anchor. Mean is Alpha158's most frequent operator.
+ */
+function blockMean(x: Float64Array, xo: number, out: Float64Array, oo: number, len: number, n: number, scratch: Scratch): void {
+  const w = blockWidth(n, len);
+  const sufCnt = scratch.f64(0, w);
+  const sufAnchor = scratch.f64(1, w);
+  const sufMin = scratch.f64(4, w);
+  const sufS1 = scratch.f64(5, w);
+  for (let b0 = 0; b0 < len; b0 += w) {
+    const b1 = b0 + w < len ? b0 + w : len;
+    const base = b0 - w;
+    const hasSuffix = b0 > 0;
+    if (hasSuffix) {
+      let c = 0;
+      let anchor = 0;
+      let s1 = 0;
+      let lo = Infinity;
+      for (let s = b0 - 1; s >= base; s--) {
+        const v = x[xo + s]!;
+        if (v - v === 0) {
+          if (c === 0) anchor = v;
+          s1 += v - anchor;
+          c++;
+          if (v < lo) lo = v;
+        }
+        const j = s - base;
+        sufCnt[j] = c;
+        sufAnchor[j] = anchor;
+        sufMin[j] = lo;
+        sufS1[j] = s1;
+      }
+    }
+    let c = 0;
+    let anchor = 0;
+    let s1 = 0;
+    let lo = Infinity;
+    for (let t = b0; t < b1; t++) {
+      const v = x[xo + t]!;
+      if (v - v === 0) {
+        if (c === 0) anchor = v;
+        s1 += v - anchor;
+        c++;
+        if (v < lo) lo = v;
+      }
+      let cnt = c;
+      let wMin = lo;
+      let wSum = c > 0 ? s1 + c * (anchor - lo) : 0;
+      const s = t - w + 1;
+      if (hasSuffix && s < b0) {
+        const j = s - base;
+        const c2 = sufCnt[j]!;
+        if (c2 > 0) {
+          const mS = sufMin[j]!;
+          if (mS < wMin) {
+            if (c > 0) wSum += c * (wMin - mS);
+            wMin = mS;
+          }
+          wSum += sufS1[j]! + c2 * (sufAnchor[j]! - wMin);
+          cnt = c + c2;
+        }
+      }
+      out[oo + t] = cnt > 0 ? wMin + wSum / cnt : NaN;
     }
   }
 }

@@ -11,7 +11,15 @@
  * so nothing drifts, and a constant operand has exactly zero variance. Points
  * count only where both operands are valid (pairwise); the time index is always
  * valid.
+ *
+ * Ties: where instruments tie in exact arithmetic the reference's last bit decides
+ * their rank, so some windows are recomputed with the reference's own arithmetic
+ * (./comoments-replay.ts): qlib's time regressions (Slope/Rsquare/Resi) of
+ * 1 … REPLAY_MAX_WINDOW days in full (their values are rationals of the prices
+ * and tie often), correlations of any window only where the block result is
+ * within 1e-7 of ±1 or 0 (the square root makes other ties improbable).
  */
+import { CoMode, coMomentAt, REPLAY_MAX_WINDOW, replayTimeRegression } from "./comoments-replay.ts";
 import { Emit2, moments2Into } from "./moments.ts";
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
@@ -247,17 +255,35 @@ export function rollingCorr(
   if (qlibMask && sameValidity(x, y, start, end)) {
     // Each series' own valid points are the pairwise ones: its own std comes out of the same pass.
     comoments(x, start, y, start, start, len, n, CORR_MASKED, out, undefined, undefined, false, scratch);
-    return;
+  } else {
+    comoments(x, start, y, start, start, len, n, CORR, out, undefined, undefined, false, scratch);
+    if (qlibMask) {
+      const sdx = scratch.f64(16, len);
+      const sdy = scratch.f64(17, len);
+      moments2Into(x, start, sdx, 0, len, n, Emit2.Std, 0, scratch);
+      moments2Into(y, start, sdy, 0, len, n, Emit2.Std, 0, scratch);
+      for (let r = 0; r < len; r++) {
+        if (sdx[r]! <= QLIB_STD_EPS || sdy[r]! <= QLIB_STD_EPS) out[start + r] = NaN;
+      }
+    }
   }
-  comoments(x, start, y, start, start, len, n, CORR, out, undefined, undefined, false, scratch);
-  if (!qlibMask) return;
-  const sdx = scratch.f64(16, len);
-  const sdy = scratch.f64(17, len);
-  moments2Into(x, start, sdx, 0, len, n, Emit2.Std, 0, scratch);
-  moments2Into(y, start, sdy, 0, len, n, Emit2.Std, 0, scratch);
+  if (!(Number.isInteger(n) && n >= 1)) return;
+  // Where correlations tie across instruments — exactly ±1 (two points, or collinear ones) or 0 —
+  // the reference's last bit decides the rank: those windows are recomputed its way.
+  const mode = qlibMask ? CoMode.QlibCorr : CoMode.Corr;
   for (let r = 0; r < len; r++) {
-    if (sdx[r]! <= QLIB_STD_EPS || sdy[r]! <= QLIB_STD_EPS) out[start + r] = NaN;
+    const v = out[start + r]!;
+    const a = v < 0 ? -v : v;
+    if (a >= 1 - TIE_MARGIN || a <= TIE_MARGIN) out[start + r] = coMomentAt(x, start, y, start, r, n, mode, scratch);
   }
+}
+
+/** How close to ±1 or 0 a block-computed correlation must be to be recomputed by replay (its error is far smaller). */
+const TIE_MARGIN = 1e-7;
+
+/** Windows of 1 … REPLAY_MAX_WINDOW days are replayed with the reference's arithmetic (./comoments-replay.ts). */
+function replays(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && n <= REPLAY_MAX_WINDOW;
 }
 
 /** True when x and y are finite on exactly the same days of [start, end). */
@@ -302,5 +328,13 @@ export function rollingTimeRegression(
   qlibMask: boolean,
   scratch: Scratch = defaultScratch,
 ): void {
-  comoments(null, 0, y, start, start, end - start, n, REG, outs.beta, outs.r2, outs.resi, qlibMask, scratch);
+  const len = end - start;
+  // Only qlib's Slope/Rsquare/Resi are replayed (Alpha158's BETA/RSQR/RESI rank like the reference):
+  // the replay costs ~2 ns per window point, too much for the quanta dialect's REGBETA/REGRESI and
+  // covariances that mining evaluates by the thousand, whose values already agree to ~1e-15.
+  if (len > 0 && qlibMask && replays(n)) {
+    replayTimeRegression(y, start, start, len, n, outs, true, scratch);
+    return;
+  }
+  comoments(null, 0, y, start, start, len, n, REG, outs.beta, outs.r2, outs.resi, qlibMask, scratch);
 }
