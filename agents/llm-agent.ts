@@ -8,7 +8,8 @@ import type { UsageLedger } from "./accounting.ts";
 import type { ReplyCache } from "./cache.ts";
 import type { LlmClient } from "./client.ts";
 import { renderPrompt } from "./prompts/index.ts";
-import type { Agent, CallOptions, RoleInputs } from "./roles.ts";
+import type { CallOptions, RoleInputs } from "./roles.ts";
+import { RoleAgent } from "./role-agent.ts";
 import { ROLE_SCHEMAS, roleJsonSchema, type RoleOutputs } from "./schemas.ts";
 import { structuredCall } from "./structured.ts";
 import type { Role } from "./types.ts";
@@ -24,12 +25,13 @@ export interface LlmAgentOptions {
   readonly cache?: ReplyCache;
 }
 
-export class LlmAgent implements Agent {
+export class LlmAgent extends RoleAgent {
   readonly provider: string;
   readonly model: string;
   readonly ledger: UsageLedger;
 
   constructor(private readonly opts: LlmAgentOptions) {
+    super();
     this.provider = opts.client.provider.name;
     this.model = opts.client.provider.model;
     this.ledger = opts.client.ledger;
@@ -57,30 +59,5 @@ export class LlmAgent implements Agent {
       ...(this.opts.maxRepairTurns !== undefined ? { maxRepairTurns: this.opts.maxRepairTurns } : {}),
     });
     return res.value;
-  }
-
-  plan(input: RoleInputs["planner"], opts?: CallOptions) {
-    return this.run("planner", input, opts);
-  }
-  hypothesize(input: RoleInputs["hypothesis"], opts?: CallOptions) {
-    return this.run("hypothesis", input, opts);
-  }
-  construct(input: RoleInputs["constructor"], opts?: CallOptions) {
-    return this.run("constructor", input, opts);
-  }
-  judge(input: RoleInputs["judge"], opts?: CallOptions) {
-    return this.run("judge", input, opts);
-  }
-  repair(input: RoleInputs["repairer"], opts?: CallOptions) {
-    return this.run("repairer", input, opts);
-  }
-  analyze(input: RoleInputs["analyst"], opts?: CallOptions) {
-    return this.run("analyst", input, opts);
-  }
-  mutate(input: RoleInputs["mutator"], opts?: CallOptions) {
-    return this.run("mutator", input, opts);
-  }
-  crossover(input: RoleInputs["crossover"], opts?: CallOptions) {
-    return this.run("crossover", input, opts);
   }
 }

@@ -11,7 +11,8 @@ import { UsageLedger } from "../accounting.ts";
 import { LlmAbortError, LlmError, LlmReplyError } from "../errors.ts";
 import { canonicalJson, promptHash } from "../hash.ts";
 import { renderPrompt } from "../prompts/index.ts";
-import type { Agent, CallOptions, RoleInputs } from "../roles.ts";
+import type { CallOptions, RoleInputs } from "../roles.ts";
+import { RoleAgent } from "../role-agent.ts";
 import { formatZodError, ROLE_SCHEMAS, type RoleOutputs } from "../schemas.ts";
 import type { CallSink, Role } from "../types.ts";
 import { analyzeTrajectory } from "./analyst.ts";
@@ -42,7 +43,7 @@ const SOLVERS: { [R in Role]: (input: RoleInputs[R], rng: Rng) => RoleOutputs[R]
   crossover: crossTrajectories,
 };
 
-export class OfflineAgent implements Agent {
+export class OfflineAgent extends RoleAgent {
   readonly provider = "offline";
   readonly model = OFFLINE_MODEL;
   readonly ledger: UsageLedger;
@@ -52,6 +53,7 @@ export class OfflineAgent implements Agent {
   private readonly sink: CallSink | undefined;
 
   constructor(opts: OfflineAgentOptions = {}) {
+    super();
     this.seed = opts.seed ?? 0;
     this.logSeed = opts.seed ?? null;
     this.ledger = opts.ledger ?? new UsageLedger();
@@ -93,30 +95,5 @@ export class OfflineAgent implements Agent {
     const costUsd = this.ledger.record(rec);
     this.sink?.({ ...rec, costUsd });
     return output;
-  }
-
-  plan(input: RoleInputs["planner"], opts?: CallOptions) {
-    return this.run("planner", input, opts);
-  }
-  hypothesize(input: RoleInputs["hypothesis"], opts?: CallOptions) {
-    return this.run("hypothesis", input, opts);
-  }
-  construct(input: RoleInputs["constructor"], opts?: CallOptions) {
-    return this.run("constructor", input, opts);
-  }
-  judge(input: RoleInputs["judge"], opts?: CallOptions) {
-    return this.run("judge", input, opts);
-  }
-  repair(input: RoleInputs["repairer"], opts?: CallOptions) {
-    return this.run("repairer", input, opts);
-  }
-  analyze(input: RoleInputs["analyst"], opts?: CallOptions) {
-    return this.run("analyst", input, opts);
-  }
-  mutate(input: RoleInputs["mutator"], opts?: CallOptions) {
-    return this.run("mutator", input, opts);
-  }
-  crossover(input: RoleInputs["crossover"], opts?: CallOptions) {
-    return this.run("crossover", input, opts);
   }
 }
