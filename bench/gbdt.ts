@@ -9,19 +9,10 @@
 import type { DesignMatrix } from "../backtest/preprocess.ts";
 import { fitGbdt, predictGbdt } from "../backtest/models/gbdt.ts";
 import { trainHistGbdt } from "../backtest/models/hist-gbdt.ts";
+import { mulberry32 as rng } from "../test/helpers/rng.ts";
 
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26 through erf). */
 function phi(z: number): number {

@@ -3,6 +3,10 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import type { Panel } from "../../factors/panel.ts";
+import { mulberry32 } from "../helpers/rng.ts";
+
+/** Seeded uniform [0,1) (mulberry32). */
+export const rng = mulberry32;
 
 export const FIXTURES = fileURLToPath(new URL("../fixtures/backtest/", import.meta.url));
 
@@ -113,14 +117,3 @@ export function byDate(grid: number[][], nDates: number, nInst: number): Float64
   return a;
 }
 
-/** Seeded uniform [0,1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

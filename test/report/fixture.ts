@@ -1,19 +1,9 @@
 /** A seeded, realistic ReportData for tests: train/valid/test ranges, daily series, factors, lineage, oracle. */
 import type { ReportDataInput } from "../../src/report/index.ts";
+import { mulberry32 as rng } from "../helpers/rng.ts";
 
 export const HOSTILE = `<script>alert("x")</script> & "quoted" 'single' <img src=x onerror=alert(1)>`;
 
-/** Mulberry32: a tiny seeded PRNG so fixtures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Weekday dates from `start` (inclusive) for `n` days, as YYYY-MM-DD. */
 export function tradingDates(start: string, n: number): string[] {

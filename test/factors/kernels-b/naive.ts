@@ -1,3 +1,7 @@
+import { mulberry32 } from "../../helpers/rng.ts";
+
+/** Deterministic PRNG (mulberry32) so failures reproduce. */
+export const rng = mulberry32;
 /**
  * Slow, obviously-correct versions of the order kernels (window re-sorted from
  * scratch every step) to compare the fast kernels against.
@@ -86,17 +90,6 @@ function qlibIdx(xs: number[], better: (a: number, b: number) => boolean): numbe
   return best + 1;
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random series with NaN gaps, runs of NaN, ties (values on a coarse grid),

@@ -12,20 +12,9 @@ import type { BinaryOp, Dialect, Expr } from "../../../factors/ast.ts";
 import { children } from "../../../factors/ast.ts";
 import type { OpSpec, ParamKind } from "../../../factors/registry.ts";
 import { operatorsOf } from "../../../factors/registry.ts";
+import { mulberry32, type Rng } from "../../helpers/rng.ts";
 
-export type Rng = () => number;
-
-/** Small, fast, seeded PRNG in [0, 1). */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Rng };
 
 export interface GenOptions {
   /** Maximum tree height in operator levels (leaves at 0). Default 4. */
