@@ -3,8 +3,9 @@
  * and keeps the prefix: parameters → windows only; structure → one operator,
  * field or regime edit per factor with the hypothesis kept verbatim;
  * hypothesis → another variant of the mechanism (or, orthogonal, another
- * mechanism) with factors rebuilt from it. Crossover grafts subtrees between
- * the best factors of two parents.
+ * mechanism) with factors rebuilt from it. Crossover recombines segments of
+ * two parents: each parent's construction (its mechanism's templates) at the
+ * other parent's horizon, and subtree grafts between their best factors.
  */
 import type { Expr } from "../../factors/ast.ts";
 import { parseExpr } from "../../factors/parser.ts";
@@ -147,10 +148,32 @@ export function crossTrajectories(input: CrossoverInput, rng: Rng): CrossoverOut
   const fa = rankedFactors(a.p.factors);
   const fb = rankedFactors(b.p.factors);
   const n = Math.max(2, Math.min(3, Math.max(fa.length, fb.length)));
+  const available = availableFields(input.fields);
   const factors: FactorSpec[] = [];
   const inherited: string[] = [];
-  const seen = new Set<string>();
-  for (let k = 0; factors.length < n && k < n * 3; k++) {
+  const seen = new Set<string>([...a.p.factors, ...b.p.factors].map((f) => f.expression));
+  const push = (f: FactorSpec, from: string): void => {
+    seen.add(f.expression);
+    factors.push(factors.some((o) => o.name === f.name) ? { ...f, name: `${f.name}_${factors.length + 1}` } : f);
+    inherited.push(from);
+  };
+  // Segment recombination: a parent's mechanism (its construction templates) at the other parent's
+  // horizon. The children are whole constructions, not hybrids, so they carry the parents' economic
+  // content to horizons not tried with it yet — breadth a combination model can use.
+  const transfer = (from: (typeof usable)[number], to: (typeof usable)[number]): void => {
+    const h = from.p.hypothesis;
+    const days = to.p.hypothesis.horizonDays;
+    if (!(days > 0)) return;
+    const [f] = buildFactors({ mechanism: h.mechanism, hypothesis: h.hypothesis, horizonDays: days }, 1, available, rng, [...seen]);
+    if (!f || seen.has(f.expression)) return;
+    push(
+      { ...f, description: `crossover: ${f.description}, the construction of parent ${from.i + 1} at the ${days}-day horizon of parent ${to.i + 1}` },
+      `${h.mechanism} from parent ${from.i + 1} at the horizon of parent ${to.i + 1}`,
+    );
+  };
+  transfer(a, b);
+  // Subtree crossover of the parents' best factors: grafts carrying material of both.
+  for (let k = 0; factors.length < n - (n > 2 ? 1 : 0) && k < n * 3; k++) {
     const x = fa[k % fa.length] as EvaluatedFactor;
     const y = fb[(k + Math.floor(k / fb.length)) % fb.length] as EvaluatedFactor;
     // alternate which parent provides the frame
@@ -159,15 +182,17 @@ export function crossTrajectories(input: CrossoverInput, rng: Rng): CrossoverOut
     if (!child) continue;
     const text = acceptable(child.expr);
     if (!text || seen.has(text)) continue;
-    seen.add(text);
-    factors.push({
-      name: `x_${baseName(recipient.name)}_${baseName(donor.name)}`.slice(0, 60).replace(/_+$/, ""),
-      description: `crossover: ${child.what}`,
-      formulation: `combines ${recipient.name} (parent ${rp + 1}) with ${donor.name} (parent ${dp + 1})`,
-      expression: text,
-    });
-    inherited.push(`${recipient.name} from parent ${rp + 1} + ${donor.name} from parent ${dp + 1}`);
+    push(
+      {
+        name: `x_${baseName(recipient.name)}_${baseName(donor.name)}`.slice(0, 60).replace(/_+$/, ""),
+        description: `crossover: ${child.what}`,
+        formulation: `combines ${recipient.name} (parent ${rp + 1}) with ${donor.name} (parent ${dp + 1})`,
+        expression: text,
+      },
+      `${recipient.name} from parent ${rp + 1} + ${donor.name} from parent ${dp + 1}`,
+    );
   }
+  if (factors.length < n) transfer(b, a);
   if (factors.length === 0) throw new LlmReplyError("crossover", "no valid child expression could be formed from these parents", "", 1);
   const ha = a.p.hypothesis;
   const hb = b.p.hypothesis;
@@ -182,7 +207,9 @@ export function crossTrajectories(input: CrossoverInput, rng: Rng): CrossoverOut
   return {
     hypothesis,
     factors,
-    rationale: `keeps the hypothesis and best constructions of parent ${a.i + 1} (reward ${Number.isFinite(a.reward) ? a.reward.toFixed(4) : "n/a"}) and grafts building blocks of parent ${b.i + 1} into them`,
+    rationale:
+      `keeps the hypothesis and best constructions of parent ${a.i + 1} (reward ${Number.isFinite(a.reward) ? a.reward.toFixed(4) : "n/a"}), ` +
+      `carries each parent's construction to the other's horizon and grafts building blocks of parent ${b.i + 1} into parent ${a.i + 1}'s factors`,
     inherited,
   };
 }

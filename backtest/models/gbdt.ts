@@ -69,6 +69,8 @@ export interface GbdtFitInfo {
   /** Validation score after each trained round (empty without validation). */
   readonly validHistory: readonly number[];
   readonly evalMetric: EvalMetric;
+  /** For an average of several models (averageGbdt): the trees each member kept. */
+  readonly members?: readonly number[];
 }
 
 export interface GbdtModel {
@@ -225,6 +227,77 @@ export async function fitGbdt(train: DesignMatrix, valid: DesignMatrix | undefin
   } finally {
     xgb.free(handle);
   }
+}
+
+/**
+ * Several fitted models as one: the average of their predictions, written as a single ensemble
+ * holding every member's trees with the leaf values divided by the member count (and the mean
+ * base score). Averaging models grown from different seeds (different row bags and feature
+ * draws) cuts the variance a single boosted model has on noisy daily cross-sections. Members
+ * must come from the same engine and have the same features.
+ */
+export function averageGbdt(models: readonly GbdtModel[]): GbdtModel {
+  const first = models[0];
+  if (!first) throw new Error("gbdt: nothing to average");
+  if (models.length === 1) return first;
+  const engine = first.engine ?? "xgboost";
+  for (const m of models) {
+    if ((m.engine ?? "xgboost") !== engine) throw new Error("gbdt: cannot average models of different engines");
+    if (m.featureCount !== first.featureCount) throw new Error(`gbdt: cannot average models of ${m.featureCount} and ${first.featureCount} features`);
+  }
+  const k = models.length;
+  const nodes = models.reduce((a, m) => a + m.trees.feature.length, 0);
+  const trees = models.reduce((a, m) => a + treeCount(m.trees), 0);
+  const nodeStart = new Int32Array(trees + 1);
+  const left = new Int32Array(nodes);
+  const right = new Int32Array(nodes);
+  const feature = new Int32Array(nodes);
+  const defaultLeft = new Uint8Array(nodes);
+  const value = new Float32Array(nodes);
+  let g = 0;
+  let t = 0;
+  let base = 0;
+  for (const m of models) {
+    const e = m.trees;
+    base += e.baseScore / k;
+    for (let j = 0; j < treeCount(e); j++) nodeStart[t++] = g + e.nodeStart[j]!;
+    for (let j = 0; j < e.feature.length; j++) {
+      const leaf = e.feature[j]! < 0;
+      feature[g + j] = e.feature[j]!;
+      left[g + j] = leaf ? e.left[j]! : g + e.left[j]!;
+      right[g + j] = leaf ? e.right[j]! : g + e.right[j]!;
+      defaultLeft[g + j] = e.defaultLeft[j]!;
+      value[g + j] = leaf ? e.value[j]! / k : e.value[j]!;
+    }
+    g += e.feature.length;
+  }
+  nodeStart[t] = g;
+  return {
+    kind: "gbdt",
+    engine,
+    trees: { baseScore: base, numFeature: first.trees.numFeature, nodeStart, left, right, feature, defaultLeft, value },
+    info: {
+      bestRounds: trees,
+      roundsTrained: models.reduce((a, m) => a + m.info.roundsTrained, 0),
+      trainRows: first.info.trainRows,
+      validHistory: first.info.validHistory,
+      evalMetric: first.info.evalMetric,
+      members: models.map((m) => m.info.bestRounds),
+    },
+    featureCount: first.featureCount,
+  };
+}
+
+/**
+ * `seeds` models fitted with seeds seed, seed + 1, …, each early-stopped on `valid` on its own,
+ * averaged into one (averageGbdt). One seed is plain fitGbdt.
+ */
+export async function fitGbdtAveraged(train: DesignMatrix, valid: DesignMatrix | undefined, seeds: number, opts: GbdtOptions = {}): Promise<GbdtModel> {
+  const n = Math.max(1, Math.floor(seeds));
+  const base = opts.seed ?? 0;
+  const models: GbdtModel[] = [];
+  for (let k = 0; k < n; k++) models.push(await fitGbdt(train, valid, { ...opts, seed: base + k }));
+  return averageGbdt(models);
 }
 
 export function predictGbdt(model: GbdtModel, m: Pick<DesignMatrix, "x" | "nRows" | "nFeatures">): Float64Array {

@@ -27,6 +27,8 @@ const P = PAPER_SETTINGS;
 
 /** Daily cross-sections are noisy: qlib's depth-8 trees with leaves of 1 row overfit a mined pool. */
 export const GBDT_FINAL_PARAMS: Record<string, number> = { max_depth: 6, eta: 0.05, min_child_weight: 50 };
+/** One boosted model's test metrics swing with its seed (row bags, feature draws): the final model averages several. */
+export const GBDT_FINAL_SEEDS = 4;
 const G = DEFAULT_GATES;
 
 export const DataConfigSchema = z
@@ -152,9 +154,11 @@ export const FinalPoolConfigSchema = z
         maxTrainRows: int(0).default(0),
         /** XGBoost parameters over qlib's (backtest GBDT_DEFAULT_PARAMS); default: somewhat shallower trees and larger leaves. */
         params: z.record(z.string(), z.union([z.string(), z.number()])).default(GBDT_FINAL_PARAMS),
+        /** Models fitted with consecutive seeds and averaged (less variance than one; 1 = a single model). */
+        seeds: int(1, 32).default(GBDT_FINAL_SEEDS),
       })
       .strict()
-      .default({ numBoostRound: 1000, earlyStoppingRounds: 50, maxTrainRows: 0, params: GBDT_FINAL_PARAMS }),
+      .default({ numBoostRound: 1000, earlyStoppingRounds: 50, maxTrainRows: 0, params: GBDT_FINAL_PARAMS, seeds: GBDT_FINAL_SEEDS }),
   })
   .strict();
 

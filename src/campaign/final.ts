@@ -11,7 +11,7 @@
 import type { Panel } from "../../factors/panel.ts";
 import { ICEvaluator, summarizeIC, type DailyIC, type ICSummary } from "../../backtest/ic.ts";
 import { labelReturns } from "../../backtest/label.ts";
-import { fitGbdt } from "../../backtest/models/gbdt.ts";
+import { fitGbdtAveraged } from "../../backtest/models/gbdt.ts";
 import { restoreModel, scoreSplit, type Model } from "../../backtest/models/index.ts";
 import { fitLinear } from "../../backtest/models/linear.ts";
 import { designMatrix, type DesignMatrix } from "../../backtest/preprocess.ts";
@@ -163,13 +163,18 @@ async function fitFinalModel(
       const thin = thinByDate(tm, g.maxTrainRows);
       if (thin.nRows < tm.nRows) notes.push(`gbdt trained on every ${Math.ceil(tm.nRows / g.maxTrainRows)}th mining-train date (${thin.nRows} of ${tm.nRows} rows; finalPool.gbdt.maxTrainRows)`);
       const vm = designMatrix(features, label, panel, valid, { mode: "fit" });
-      const state = await fitGbdt(thin, vm.nRows > 0 ? vm : undefined, {
+      const state = await fitGbdtAveraged(thin, vm.nRows > 0 ? vm : undefined, g.seeds, {
         numBoostRound: g.numBoostRound,
         earlyStoppingRounds: g.earlyStoppingRounds,
         seed: config.seed,
         params: g.params,
       });
-      notes.push(`gbdt: ${state.info.bestRounds} trees kept of ${state.info.roundsTrained} trained (early stopping on mining-valid)`);
+      const members = state.info.members;
+      notes.push(
+        members
+          ? `gbdt: the average of ${members.length} models (seeds ${config.seed}…${config.seed + members.length - 1}) keeping ${members.join(", ")} trees of ${state.info.roundsTrained} trained (early stopping on mining-valid)`
+          : `gbdt: ${state.info.bestRounds} trees kept of ${state.info.roundsTrained} trained (early stopping on mining-valid)`,
+      );
       return { model: restoreModel(state), kind: "gbdt" };
     } catch (err) {
       notes.push(`gbdt could not be fitted (${(err as Error).message.split("\n")[0]}); the final model fell back to linear (ridge)`);

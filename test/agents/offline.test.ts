@@ -153,7 +153,7 @@ describe("offline proposer", () => {
     });
   });
 
-  it("crossover children contain subtrees of both parents", async () => {
+  it("crossover children graft subtrees of both parents, or carry one parent's construction to the other's horizon", async () => {
     const agent = new OfflineAgent({ seed: 9 });
     for (let seed = 0; seed < 6; seed++) {
       const x = await agent.crossover(
@@ -168,11 +168,20 @@ describe("offline proposer", () => {
       };
       const fromA = keysOf(factors);
       const fromB = keysOf(factors2);
-      for (const f of x.factors) {
+      let grafts = 0;
+      x.factors.forEach((f, k) => {
+        const from = x.inherited[k]!;
+        if (/ from parent \d at the horizon of parent \d$/.test(from)) {
+          // a transfer: the mechanism of one parent, rebuilt at the other's horizon
+          expect(f.description).toMatch(/the construction of parent \d at the \d+-day horizon of parent \d/);
+          return;
+        }
+        grafts++;
         const childKeys = [...keysOf([f])];
-        expect(childKeys.some((k) => fromA.has(k))).toBe(true);
-        expect(childKeys.some((k) => fromB.has(k))).toBe(true);
-      }
+        expect(childKeys.some((key) => fromA.has(key))).toBe(true);
+        expect(childKeys.some((key) => fromB.has(key))).toBe(true);
+      });
+      expect(grafts).toBeGreaterThanOrEqual(1);
       expect(x.hypothesis.fields).toEqual(expect.arrayContaining(["$close", "$volume"]));
       expect(x.inherited.length).toBe(x.factors.length);
     }

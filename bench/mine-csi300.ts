@@ -1,0 +1,158 @@
+/**
+ * The end-to-end check of `quanta mine` on CSI 300 (tracker issue 5): a paper-size offline campaign
+ * (10 directions, 11 rounds, 3 factors per hypothesis, 10 crossovers per round) mining on
+ * 2010–2014 (train) and 2015 (valid), universe from the point-in-time membership, benchmark
+ * SH000300; its final pool (gbdt) is then backtested on 2016–2018. Prints the final pool's
+ * metrics per range next to Alpha158 + gbdt through `quanta backtest` on the same ranges, and the
+ * verdict: the pool must beat the baseline on test RankIC and on test excess return with cost,
+ * and the campaign must finish in under 15 minutes.
+ *
+ *   node --import tsx bench/mine-csi300.ts [--seed N] [extra quanta mine flags, e.g. --threads 2]
+ *
+ * The baseline's numbers are cached in $QUANTA_BASELINE_CACHE (default
+ * /tmp/quanta-csi300-alpha158-gbdt.json; delete it to rerun, ~4 min). Both commands run the real
+ * CLI from the TypeScript sources. Reads ../shared/data by path (never copied into the repo);
+ * exits quietly when it is absent. The run directory (library, report, summary) goes to
+ * $QUANTA_BENCH_OUT (default a temporary directory). Exit 1 when the pool does not beat the
+ * baseline on both, or the campaign is too slow.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const shared = join(root, "..", "shared");
+const data = join(shared, "data");
+const files = {
+  prices: join(data, "csi300_2010_2018.csv.gz"),
+  members: join(data, "csi300_membership_2010_2018.csv.gz"),
+  index: join(data, "index_cn_2010_2018.csv.gz"),
+};
+const alpha158 = join(root, "factors", "zoo", "alpha158.tsv");
+const missing = [...Object.values(files), alpha158].filter((f) => !existsSync(f));
+if (missing.length > 0) {
+  console.log(`bench: ${missing.join(", ")} not found; nothing to measure`);
+  process.exit(0);
+}
+
+const TIME_LIMIT_S = 15 * 60;
+const argv = process.argv.slice(2);
+const seedAt = argv.indexOf("--seed");
+const seed = seedAt >= 0 ? Number(argv[seedAt + 1]) : 42;
+const extra = seedAt >= 0 ? [...argv.slice(0, seedAt), ...argv.slice(seedAt + 2)] : argv;
+if (!Number.isInteger(seed) || seed < 0) {
+  console.error("bench: --seed takes a non-negative integer");
+  process.exit(2);
+}
+const out = process.env.QUANTA_BENCH_OUT ?? mkdtempSync(join(tmpdir(), "quanta-mine-csi300-"));
+const cachePath = process.env.QUANTA_BASELINE_CACHE ?? join(tmpdir(), "quanta-csi300-alpha158-gbdt.json");
+const common = [
+  "--data", files.prices,
+  "--universe", files.members,
+  "--benchmark", `${files.index}:SH000300`,
+];
+
+/** The metrics both commands report, per range. */
+interface Metrics {
+  rankIc: number | null;
+  ic: number | null;
+  rankIcir: number | null;
+  arr: number | null;
+  ir: number | null;
+  mdd: number | null;
+}
+
+async function runCli(args: string[]): Promise<{ code: number; stdout: string; seconds: number }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src", "cli", "entry.ts"), ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
+  const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  return { code, stdout, seconds: (performance.now() - t0) / 1000 };
+}
+
+type BacktestRange = Record<string, number | null>;
+
+async function baseline(): Promise<Record<string, Metrics>> {
+  if (existsSync(cachePath)) {
+    console.log(`baseline: cached in ${cachePath}`);
+    return JSON.parse(readFileSync(cachePath, "utf8")) as Record<string, Metrics>;
+  }
+  const args = [
+    "backtest", ...common,
+    "--exprs", alpha158, "--dialect", "qlib",
+    "--train", "2010:2014", "--valid", "2015", "--test", "2016:2018",
+    "--deal-price", "close", "--model", "gbdt", "--json",
+  ];
+  console.log(`baseline: quanta ${args.join(" ")}`);
+  const r = await runCli(args);
+  if (r.code !== 0) {
+    console.log(`quanta backtest exited ${r.code}`);
+    process.exit(1);
+  }
+  const ranges = (JSON.parse(r.stdout) as { ranges: Record<string, BacktestRange> }).ranges;
+  const m: Record<string, Metrics> = {};
+  for (const [name, x] of Object.entries(ranges)) {
+    m[name] = { rankIc: x.rankIc ?? null, ic: x.ic ?? null, rankIcir: x.rankIcir ?? null, arr: x.arrWithCost ?? null, ir: x.irWithCost ?? null, mdd: x.mddWithCost ?? null };
+  }
+  writeFileSync(cachePath, JSON.stringify(m, null, 2));
+  console.log(`baseline: ${r.seconds.toFixed(0)} s, cached in ${cachePath}`);
+  return m;
+}
+
+const base = await baseline();
+const mineArgs = [
+  "mine", ...common,
+  "--mining-train", "2010:2014", "--mining-valid", "2015:2015", "--test", "2016:2018",
+  "--directions", "10", "--rounds", "11", "--factors-per-hypothesis", "3",
+  "--seed", String(seed), "--name", `csi300-seed${seed}`,
+  "--run-dir", out, "--json", "--quiet",
+  ...extra,
+];
+console.log(`\nquanta ${mineArgs.join(" ")}`);
+const run = await runCli(mineArgs);
+if (run.code !== 0) {
+  console.log(`quanta mine exited ${run.code}`);
+  process.exit(1);
+}
+interface MineRange { rankIc: number | null; ic: number | null; rankIcir: number | null; arr: number | null; ir: number | null; mdd: number | null }
+const summary = JSON.parse(run.stdout) as {
+  factors: { mined: number; accepted: number };
+  finalPool: { size: number; model: string; notes: string[]; train: MineRange; valid: MineRange; test: MineRange };
+  elapsedSeconds: number;
+};
+const p = summary.finalPool;
+const f = (x: number | null | undefined, d = 4) => (typeof x === "number" ? x.toFixed(d) : "—").padStart(9);
+const pct = (x: number | null | undefined) => (typeof x === "number" ? `${(x * 100).toFixed(2)}%` : "—").padStart(9);
+const row = (label: string, m: Metrics | MineRange | undefined) =>
+  `${label.padEnd(22)}${f(m?.rankIc)}${f(m?.ic)}${f(m?.rankIcir, 3)}${pct(m?.arr)}${f(m?.ir, 3)}${pct(m?.mdd)}`;
+
+console.log(`\nseed ${seed}: ${summary.factors.mined} factors mined, ${summary.factors.accepted} accepted; final pool ${p.size} factors, model ${p.model}`);
+for (const n of p.notes) console.log(`  note: ${n}`);
+console.log(`\n${"".padEnd(22)}   RankIC       IC RankICIR ARR(ex+c) IR(ex+c) MDD(ex+c)`);
+for (const name of ["train", "valid", "test"] as const) {
+  console.log(row(`pool ${name}`, p[name]));
+  console.log(row(`alpha158+gbdt ${name}`, base[name]));
+}
+const runtime = summary.elapsedSeconds;
+const t = p.test;
+const b = base["test"];
+const beatsIc = typeof t.rankIc === "number" && typeof b?.rankIc === "number" && t.rankIc > b.rankIc;
+const beatsArr = typeof t.arr === "number" && typeof b?.arr === "number" && t.arr > b.arr;
+const inTime = runtime < TIME_LIMIT_S;
+console.log(`\ncampaign ${runtime.toFixed(0)} s (process ${run.seconds.toFixed(0)} s), limit ${TIME_LIMIT_S} s: ${inTime ? "ok" : "TOO SLOW"}`);
+console.log(`test RankIC ${f(t.rankIc).trim()} vs ${f(b?.rankIc).trim()}: ${beatsIc ? "beats" : "does not beat"}`);
+console.log(`test excess ARR with cost ${pct(t.arr).trim()} vs ${pct(b?.arr).trim()}: ${beatsArr ? "beats" : "does not beat"}`);
+console.log(`run dir: ${out}`);
+// One machine-readable line for collecting seeds into a table.
+console.log(
+  `RESULT ${JSON.stringify({ seed, rankIc: t.rankIc, ic: t.ic, arr: t.arr, ir: t.ir, mdd: t.mdd, validRankIc: p.valid.rankIc, size: p.size, seconds: Math.round(runtime) })}`,
+);
+const ok = beatsIc && beatsArr && inTime;
+console.log(ok ? "PASS" : "FAIL");
+process.exit(ok ? 0 : 1);
