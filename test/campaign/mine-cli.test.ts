@@ -1,35 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import yargs from "yargs";
 import { afterAll, describe, expect, it } from "vitest";
-import { mineCommand } from "../../src/cli/commands/mine.ts";
+import { runMineCli } from "../helpers/mine-cli.ts";
 import { FactorLibrary } from "../../src/library/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "quanta-mine-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `quanta mine ARGS` in this process and returns what it printed on stdout. */
-async function mine(args: string[]): Promise<string> {
-  let out = "";
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await yargs(args)
-      .command(mineCommand)
-      .strict()
-      .fail((msg, err) => {
-        throw err ?? new Error(msg);
-      })
-      .parseAsync();
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
-}
+const mine = runMineCli;
 
 const RANGE_KEYS = ["ic", "icir", "rankIc", "rankIcir", "arr", "ir", "mdd"];
 const CONFIG = join(dir, "tiny.yaml");

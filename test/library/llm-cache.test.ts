@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import yargs from "yargs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCampaignConfig } from "../../src/campaign/config.ts";
 import { runMine } from "../../src/campaign/run.ts";
-import { mineCommand } from "../../src/cli/commands/mine.ts";
+import { runMineCli } from "../helpers/mine-cli.ts";
 import { FactorLibrary, libraryReplyCache, MIGRATIONS, SCHEMA_VERSION, migrate } from "../../src/library/index.ts";
 import { reply, startFakeLlmServer, type FakeLlmServer, type RecordedRequest } from "../helpers/fake-llm-server.ts";
 import { campaignReply, WINDOWS } from "../helpers/campaign-replies.ts";
@@ -70,7 +69,6 @@ describe("library reply cache store", () => {
 
 // ---------------------------------------------------------------------------------------------
 // A campaign against the fake endpoint, twice on one library
-
 
 /** A valid reply that depends only on the role and the request's seed (so runs do not depend on call order). */
 function answer(req: RecordedRequest): object {
@@ -164,27 +162,11 @@ describe("a campaign run twice on one library with the openai provider", () => {
     // The first run's campaign through the CLI: every prompt and seed is in the cache.
     const config = join(dir, "cli.yaml");
     writeFileSync(config, JSON.stringify({ data: { source: "synthetic:11", synthetic }, evolution, gates: { minIcDays: 10 }, finalPool: { model: "linear" } }));
-    let out = "";
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      await yargs([
-        "mine", "--config", config, "--mining-train", RANGES.miningTrain, "--mining-valid", RANGES.miningValid, "--test", RANGES.test,
-        "--provider", "openai", "--model", "fake-model", "--base-url", server.url, "--seed", "5",
-        "--library", library, "--run-dir", runDir, "--campaign", "cli", "--no-llm-cache", "--json", "--quiet",
-      ])
-        .command(mineCommand)
-        .strict()
-        .fail((msg, err) => {
-          throw err ?? new Error(msg);
-        })
-        .parseAsync();
-    } finally {
-      process.stdout.write = write;
-    }
+    const out = await runMineCli([
+      "mine", "--config", config, "--mining-train", RANGES.miningTrain, "--mining-valid", RANGES.miningValid, "--test", RANGES.test,
+      "--provider", "openai", "--model", "fake-model", "--base-url", server.url, "--seed", "5",
+      "--library", library, "--run-dir", runDir, "--campaign", "cli", "--no-llm-cache", "--json", "--quiet",
+    ]);
     const s = JSON.parse(out) as { llm: { calls: number; cached: number } };
     expect(s.llm.calls).toBeGreaterThan(0);
     expect(s.llm.cached).toBe(0);
