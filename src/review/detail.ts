@@ -6,8 +6,9 @@
 import { QuantaError } from "../../factors/errors.ts";
 import type { Expr } from "../../factors/ast.ts";
 import { parseExpr } from "../../factors/parser.ts";
+import { lookupOp } from "../../factors/registry.ts";
 import { printExpr } from "../../factors/printer.ts";
-import { toQlib } from "../../factors/translate.ts";
+import { QLIB_CAVEATS, qlibBlocker, toQlibForm, type QlibForm } from "../../factors/translate.ts";
 import type { Feedback, Phase } from "../evolution/types.ts";
 import type { FactorEvent, FactorLibrary, StoredFactor } from "../library/index.ts";
 import { parseStoredFactor } from "./values.ts";
@@ -98,19 +99,26 @@ export function qlibTranslation(f: Pick<StoredFactor, "id" | "name" | "expressio
     throw err;
   }
   if (f.dialect === "qlib") return { expression: printExpr(spellOutReturn(e)), exact: true, note: null };
-  const q = toQlib(e);
-  if (q) return { expression: printExpr(spellOutReturn(q)), exact: true, note: null };
+  const whole = toQlibForm(e);
+  if (whole) return formTranslation(whole, []);
   if (e.kind === "call" && MONOTONE_CROSS.has(e.op) && e.args.length === 1) {
-    const inner = toQlib(e.args[0]!);
+    const inner = toQlibForm(e.args[0]!);
     if (inner) {
-      return {
-        expression: printExpr(spellOutReturn(inner)),
-        exact: false,
-        note: `the outer ${e.op} is dropped: qlib has no cross-sectional operators, and a per-date ${e.op === "RANK" ? "rank" : "z-score"} keeps every daily RankIC; apply qlib's ${e.op === "RANK" ? "CSRankNorm" : "CSZScoreNorm"} processor`,
-      };
+      const dropped = `the outer ${e.op} is dropped: qlib has no cross-sectional operators, and a per-date ${e.op === "RANK" ? "rank" : "z-score"} keeps every daily RankIC; apply qlib's ${e.op === "RANK" ? "CSRankNorm" : "CSZScoreNorm"} processor`;
+      return formTranslation(inner, [dropped]);
     }
   }
-  return { expression: null, exact: false, note: "no qlib translation: an operator has no qlib equivalent, or different semantics" };
+  const blocker = qlibBlocker(e);
+  return { expression: null, exact: false, note: `no qlib translation: qlib has no form of ${blocker ?? "an operator"} here${blocker && lookupOp("quanta", blocker)?.category === "cs" ? " (a cross-sectional operator; qlib's are processors applied to whole features)" : ""}` };
+}
+
+function formTranslation(form: QlibForm, notes: readonly string[]): QlibTranslation {
+  const all = [...notes, ...form.caveats.map((c) => QLIB_CAVEATS[c])];
+  return {
+    expression: printExpr(spellOutReturn(form.expr)),
+    exact: all.length === 0,
+    note: all.length === 0 ? null : form.caveats.length > 0 ? `approximate: ${all.join("; ")}` : all.join("; "),
+  };
 }
 
 /** The qlib-dialect text of a factor (see qlibTranslation), or null. */

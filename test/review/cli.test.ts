@@ -102,9 +102,12 @@ describe("quanta library (read-only commands)", () => {
     expect(tsv.stdout.trim().split("\n").slice(1)).toEqual([`LOC\t${EXPR.loc}`, `MA\t${EXPR.ma}`]);
     const out = join(dir, "out", "f.qlib.tsv");
     const q = await lib("export", "--format", "qlib", "--out", out, "--json");
-    expect(JSON.parse(q.stdout)).toMatchObject({ out, format: "qlib", count: 6, omitted: [{ id: 4, name: "DIV" }] });
-    expect(readFileSync(out, "utf8")).toContain("QMA\tMean($close,10)/$close");
-    expect(q.stderr).toMatch(/warning: left out #4 DIV/);
+    expect(JSON.parse(q.stdout)).toMatchObject({ out, format: "qlib", count: 7, omitted: [] });
+    const text = readFileSync(out, "utf8");
+    expect(text).toContain("QMA\tMean($close,10)/$close");
+    // DIV's TS_CORR becomes qlib's Corr, with the caveat written above it.
+    expect(text).toMatch(/# DIV: approximate: .*near-constant windows\)\nDIV\t-Corr\(Delta\(\$close,1\),Delta\(\$volume,1\),10\)\n/);
+    expect(q.stderr).not.toMatch(/left out/);
     const mixed = await lib("export", "--format", "tsv");
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/mix the quanta and qlib dialects/);

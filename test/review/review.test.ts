@@ -83,7 +83,11 @@ describe("qlib translation and export", () => {
     const vol = qlibTranslation({ id: 1, name: "x", expression: EXPR.vol, dialect: "quanta" });
     expect(vol).toMatchObject({ expression: "-Std($close/Ref($close,1)-1,20)", exact: false });
     expect(vol.note).toMatch(/outer RANK is dropped.*CSRankNorm/);
-    expect(qlibTranslation({ id: 1, name: "x", expression: EXPR.div, dialect: "quanta" })).toMatchObject({ expression: null, exact: false });
+    const div = qlibTranslation({ id: 1, name: "x", expression: EXPR.div, dialect: "quanta" });
+    expect(div).toMatchObject({ expression: "-Corr(Delta($close,1),Delta($volume,1),10)", exact: false });
+    expect(div.note).toMatch(/^approximate: the outer RANK is dropped.*; qlib's Corr is missing where either operand's rolling std is at most 2e-5/);
+    const none = qlibTranslation({ id: 1, name: "x", expression: "TS_MEAN(RANK($close), 5)", dialect: "quanta" });
+    expect(none).toEqual({ expression: null, exact: false, note: expect.stringMatching(/qlib has no form of RANK here \(a cross-sectional operator/) as unknown as string });
     expect(qlibTranslation({ id: 1, name: "x", expression: "Mean($close,10)/$close", dialect: "qlib" })).toMatchObject({ exact: true });
   });
 
@@ -94,8 +98,9 @@ describe("qlib translation and export", () => {
     expect(parseImportTsv(tsv.text, "x.tsv", "quanta").map((i) => i.expression)).toEqual(active.map((f) => f.expression));
 
     const q = exportFactors(active, "qlib");
-    expect(q.count).toBe(3);
-    expect(q.omitted).toEqual([{ id: 4, name: "DIV", reason: expect.stringMatching(/no qlib translation/) as unknown as string }]);
+    expect(q.count).toBe(4);
+    expect(q.omitted).toEqual([]);
+    expect(q.text).toMatch(/# DIV: approximate: /);
     expect(q.text).toContain("MA\tMean($close,5)/$close");
     expect(q.text).toMatch(/# REV: the outer RANK is dropped/);
 

@@ -350,7 +350,7 @@ const ExportArgs = Base.extend(Selection.shape).extend({
 });
 const exportCmd: CommandModule = {
   command: "export",
-  describe: "Export factors as JSON, a TSV of expressions, or qlib-dialect TSV (where an exact translation exists); default: active factors",
+  describe: "Export factors as JSON, a TSV of expressions, or qlib-dialect TSV (exact where qlib can express the factor, otherwise approximate with the differences noted above the line, or left out); default: active factors",
   builder: (y) =>
     selectionOptions(
       y

@@ -6,7 +6,9 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseExpr } from "../../../factors/parser.ts";
 import { printExpr } from "../../../factors/printer.ts";
-import { toQlib } from "../../../factors/translate.ts";
+import type { Panel } from "../../../factors/panel.ts";
+import { evaluateOne } from "../../../factors/evaluate.ts";
+import { QLIB_CAVEATS, qlibBlocker, toQlib, toQlibForm } from "../../../factors/translate.ts";
 import { mulberry32, randomExprs } from "./gen.ts";
 
 const q = (text: string): string | undefined => {
@@ -59,6 +61,140 @@ describe("toQlib", () => {
   });
 });
 
+describe("toQlibForm: approximate forms with their caveats", () => {
+  const form = (text: string): { text: string; caveats: readonly string[] } | undefined => {
+    const f = toQlibForm(parseExpr(text, "quanta"));
+    return f && { text: printExpr(f.expr), caveats: f.caveats };
+  };
+
+  it.each([
+    ["$a > $b ? 1 : 2", "If(Gt($a,$b),1,2)", ["missingLogic"]],
+    ["!$a && $b", "And(Not($a),$b)", ["missingLogic"]],
+    ["COUNT($a > $b, 5)", "Sum(Gt($a,$b),5)", ["missingLogic"]],
+    ["COUNT($a, 5)", "Sum(Ne($a,0),5)", ["missingLogic"]],
+    ["TS_CORR($a, $b, 5)", "Corr($a,$b,5)", ["corrMask"]],
+    ["TS_ARGMAX($a, 5)", "5-IdxMax($a,5)", ["argExtremeStart"]],
+    ["LOWDAY($a, 5)", "6-IdxMin($a,5)", ["argExtremeStart"]],
+    ["DECAYLINEAR($a, 5)", "WMA($a,5)*5", ["wmaMissing"]],
+    ["SMA($a, 5, 2)", "EMA($a,0.4)", ["emaAdjust"]],
+    ["REGBETA($a, $b, 5)", "Cov($a,$b,5)/Var($b,5)", ["regressionPairs"]],
+    ["TS_MEAN($a, 5) + TS_CORR($a, $b, 5) * ($a > 0)", "Mean($a,5)+Corr($a,$b,5)*Gt($a,0)", ["corrMask", "missingLogic"]],
+    ["EXP($a)", "Power(2.718281828459045,$a)", ["expOverflow"]],
+    ["SMA($a, 5, 5)", "EMA($a,1)", []],
+  ])("%s → %s", (text, want, caveats) => {
+    expect(form(text)).toEqual({ text: want, caveats });
+    // Whatever the caveats, the text is a valid qlib-dialect expression.
+    expect(() => parseExpr(want, "qlib")).not.toThrow();
+    // An exact form is exactly what toQlib gives; an approximate one is not offered by toQlib.
+    const exact = toQlib(parseExpr(text, "quanta"));
+    expect(exact && printExpr(exact)).toBe(caveats.length === 0 ? want : undefined);
+  });
+
+  it.each([
+    ["TS_MEAN(RANK($a), 5)", "RANK"],
+    ["TS_MAD($a, 5)", "TS_MAD"],
+    ["WMA($a, 5) + $b", "WMA"],
+    ["REGRESI($a, $b, 5)", "REGRESI"],
+    ["TS_CORR($a, 2, 5)", "TS_CORR"],
+    ["MAX($a) > 0 ? 1 : 0", "MAX"],
+  ])("%s has no qlib form; the blocker is %s", (text, blocker) => {
+    const e = parseExpr(text, "quanta");
+    expect(toQlibForm(e)).toBeUndefined();
+    expect(qlibBlocker(e)).toBe(blocker);
+  });
+
+  it("every caveat has a sentence for the export", () => {
+    for (const text of Object.values(QLIB_CAVEATS)) expect(text.length).toBeGreaterThan(30);
+  });
+});
+
+/** A complete random-walk panel: no missing day, every instrument from the first to the last date. */
+function completePanel(nInst: number, nDates: number, seed: number): Panel {
+  const rng = mulberry32(seed);
+  const f = (): Float64Array => new Float64Array(nInst * nDates);
+  const [open, high, low, close, volume] = [f(), f(), f(), f(), f()];
+  for (let i = 0; i < nInst; i++) {
+    let p = 20 + 30 * rng();
+    for (let t = 0; t < nDates; t++) {
+      const c = i * nDates + t;
+      const o = p * (1 + 0.01 * (rng() - 0.5));
+      p *= Math.exp(0.03 * (rng() - 0.5));
+      open[c] = o;
+      close[c] = p;
+      high[c] = Math.max(o, p) * (1 + 0.01 * rng());
+      low[c] = Math.min(o, p) * (1 - 0.01 * rng());
+      volume[c] = Math.round(1e5 * (0.5 + rng()));
+    }
+  }
+  return {
+    dates: Array.from({ length: nDates }, (_, t) => `d${t}`),
+    instruments: Array.from({ length: nInst }, (_, i) => `S${i}`),
+    nDates,
+    nInst,
+    fields: new Map([["open", open], ["high", high], ["low", low], ["close", close], ["volume", volume]]),
+    first: new Int32Array(nInst),
+    last: new Int32Array(nInst).fill(nDates - 1),
+  };
+}
+
+describe("toQlibForm: approximate forms compute the factor wherever their caveats do not apply", () => {
+  // Complete data, past the warm-up, away from near-constant windows: none of the caveats applies,
+  // so every finite value of the quanta factor must come out of the qlib form (evaluated by our
+  // qlib dialect, which matches qlib's semantics).
+  const panel = completePanel(8, 200, 11);
+  const WARM_UP = 80;
+  it.each([
+    "-TS_CORR(DELTA($close,1),DELTA($volume,1),10)",
+    "TS_CORR($close,$volume,20)",
+    "$close > TS_MEAN($close,5) ? TS_PCTCHANGE($close,5) : -TS_PCTCHANGE($close,5)",
+    "($close > $open) && ($volume < DELAY($volume,1))",
+    "!($close >= $open) || $high == $low",
+    "($close != $open) + ($close <= $open)",
+    "WHERE($close > $open, $volume, -$volume)",
+    "FILTER($volume, $close > $open)",
+    "COUNT($close > DELAY($close,1), 10)",
+    "COUNT($close - $open, 10)",
+    "SUMIF($volume, 10, $close > $open)",
+    "TS_SKEW(TS_PCTCHANGE($close,1), 20)",
+    "TS_KURT($volume, 15)",
+    "TS_ARGMAX($close, 10) - TS_ARGMIN($low, 7)",
+    "HIGHDAY($high, 5) * LOWDAY($low, 6)",
+    "DECAYLINEAR($close, 8)",
+    "SMA($close, 5, 2)",
+    "REGBETA($close, $volume, 10)",
+    "RSI($close, 14)",
+    "EXP(TS_PCTCHANGE($close, 3))",
+  ])("%s", (text) => {
+    const e = parseExpr(text, "quanta");
+    const f = toQlibForm(e);
+    expect(f).toBeDefined();
+    const want = evaluateOne(panel, e, "quanta");
+    const got = evaluateOne(panel, f!.expr, "qlib");
+    let compared = 0;
+    const bad: string[] = [];
+    for (let i = 0; i < panel.nInst; i++) {
+      for (let t = WARM_UP; t < panel.nDates; t++) {
+        const c = i * panel.nDates + t;
+        if (!Number.isFinite(want[c]!)) continue;
+        compared++;
+        if (!(Math.abs(got[c]! - want[c]!) <= 1e-9 * Math.max(1, Math.abs(want[c]!)))) bad.push(`${i},${t}: ${want[c]} vs ${got[c]}`);
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+
+  it("the caveats are real: with a missing day, DECAYLINEAR and its WMA form differ", () => {
+    const gappy = completePanel(2, 60, 3);
+    gappy.fields.get("close")![30] = NaN;
+    const e = parseExpr("DECAYLINEAR($close, 8)", "quanta");
+    const want = evaluateOne(gappy, e, "quanta");
+    const got = evaluateOne(gappy, toQlibForm(e)!.expr, "qlib");
+    expect(Math.abs(got[32]! - want[32]!)).toBeGreaterThan(1e-3);
+    expect(got[50]).toBeCloseTo(want[50]!, 9);
+  });
+});
+
 // ---- values: the reference evaluates each quanta factor and its translation on a small panel ----
 const REF_DIR = fileURLToPath(new URL("../../../../shared/reference/", import.meta.url));
 const PYTHON = "/usr/bin/python3";
@@ -68,7 +204,7 @@ const available = existsSync(PYTHON) && existsSync(`${REF_DIR}factor_ref.py`) &&
 const TRANSLATABLE = [
   "TS_MEAN", "TS_SUM", "SUMAC", "TS_STD", "TS_VAR", "TS_MAX", "TS_MIN", "TS_MEDIAN", "TS_RANK", "TS_QUANTILE",
   "TS_COVARIANCE", "EMA", "BB_MIDDLE", "BB_UPPER", "BB_LOWER", "ABS", "SIGN", "DELAY", "DELTA", "PERCENTILE", "SMA", "MACD",
-  "TS_ZSCORE", "TS_PCTCHANGE", "INV", "SQRT", "MAX", "MIN", "REGBETA", "REGRESI", "ADD", "SUBTRACT", "MULTIPLY", "DIVIDE", "LOG",
+  "TS_ZSCORE", "TS_PCTCHANGE", "INV", "SQRT", "MAX", "MIN", "REGBETA", "REGRESI", "ADD", "SUBTRACT", "MULTIPLY", "DIVIDE", "LOG", "RSI",
 ];
 
 const SCRIPT = `
