@@ -8,8 +8,8 @@
  *
  * Speed: the label side is prepared once per (label, window) — each date's in-cross-section
  * instruments sorted by label, with their deviations and rank deviations — and reused for every
- * factor, so a factor costs one gather, two Pearson passes and one bucket-sort ranking per date
- * (RankScratch.rankDot), with no allocation per date.
+ * factor, so a factor costs one gather and one bucket-sort ranking per date, the Pearson passes
+ * riding along the sort's (RankScratch.pearsonRankDot), with no allocation per date.
  */
 import type { Panel } from "../factors/panel.ts";
 import { Split, type IndexRange } from "./split.ts";
@@ -225,8 +225,8 @@ export class ICEvaluator {
   private readonly ly: Float64Array;
   private readonly dy: Float64Array;
   private readonly dr: Float64Array;
-  /** rankDot's two sums. */
-  private readonly dot = new Float64Array(2);
+  /** pearsonRankDot's four sums. */
+  private readonly dot = new Float64Array(4);
   private readonly scratch: RankScratch;
 
   constructor(label: Float64Array | LabelCrossSections, panel: Panel, window: MetricWindow) {
@@ -299,22 +299,12 @@ export class ICEvaluator {
       syy = deviations(ly, n, dy);
       srr = rankDeviationsOfSorted(ly, n, dr);
     }
-    // Pearson, factor side shifted by its minimum then two-pass (as metrics_ref.py).
-    let sx = 0;
-    for (let q = 0; q < n; q++) sx += fx[q]! - mn;
-    const ax = sx / n;
-    let sxy = 0;
-    let sxx = 0;
-    for (let q = 0; q < n; q++) {
-      const d = fx[q]! - mn - ax;
-      sxy += d * dy[base + q]!;
-      sxx += d * d;
-    }
-    const c = sxy / Math.sqrt(sxx * syy);
-    ic[k] = c - c === 0 ? c : NaN; // a constant factor gives 0/0
-    // Spearman: Pearson of average ranks; both rank means are (n+1)/2 exactly.
+    // Pearson (factor side shifted by its minimum, then two-pass, as metrics_ref.py) and
+    // Spearman (Pearson of average ranks; both rank means are (n+1)/2 exactly) in the same passes.
     const dot = this.dot;
-    scratch.rankDot(n, mn, mx, dr, base, dot);
+    scratch.pearsonRankDot(n, mn, mx, dr, base, dy, base, dot);
+    const c = dot[2]! / Math.sqrt(dot[3]! * syy);
+    ic[k] = c - c === 0 ? c : NaN; // a constant factor gives 0/0
     const rc = dot[0]! / Math.sqrt(dot[1]! * srr);
     rankIc[k] = rc - rc === 0 ? rc : NaN;
   }

@@ -145,13 +145,47 @@ export class RankScratch {
    * only equal values), so values that differ by rounding noise alone share their rank.
    */
   rankDot(n: number, mn: number, mx: number, w: Float64Array, base: number, result: Float64Array, tol = 0): void {
-    const c = (n + 1) / 2;
     if (n <= 0 || mx - mn <= tol) {
       result[0] = 0;
       result[1] = 0;
       return;
     }
     this.sort(n, mn, mx);
+    this.sortedRankSums(n, w, base, result, tol);
+  }
+
+  /**
+   * rankDot (tol 0) into result[0..1], and in the same passes the Pearson sums of the values
+   * themselves against y — the IC's two correlations of one date: with a = Σ (vals[k] − mn) / n
+   * and d_k = vals[k] − mn − a, Σ d_k·y[yBase + k] into result[2] and Σ d_k² into result[3].
+   * The same operations in the same order as the separate two-pass Pearson (metrics_ref.py's
+   * shifted two-pass), so the same bits; the bucket sort's counting and scatter passes read every
+   * value anyway and carry the two Pearson passes along.
+   */
+  pearsonRankDot(n: number, mn: number, mx: number, w: Float64Array, wBase: number, y: Float64Array, yBase: number, result: Float64Array): void {
+    if (n > 0 && mx - mn > 0 && this.bucketSortPearson(n, mn, mx, y, yBase, result)) {
+      this.sortedRankSums(n, w, wBase, result, 0);
+      return;
+    }
+    // Constant values, or a range the bucket sort cannot scale: the plain passes.
+    let sx = 0;
+    for (let k = 0; k < n; k++) sx += this.vals[k]! - mn;
+    const a = sx / n;
+    let sxy = 0;
+    let sxx = 0;
+    for (let k = 0; k < n; k++) {
+      const d = this.vals[k]! - mn - a;
+      sxy += d * y[yBase + k]!;
+      sxx += d * d;
+    }
+    result[2] = sxy;
+    result[3] = sxx;
+    this.rankDot(n, mn, mx, w, wBase, result);
+  }
+
+  /** rankDot's sums from the sorted sv/sj (see rankDot). */
+  private sortedRankSums(n: number, w: Float64Array, base: number, result: Float64Array, tol: number): void {
+    const c = (n + 1) / 2;
     // Ranks into a scratch in input order, then one sequential pass over w: w is usually a slice
     // of a large array that is cold in cache, and sequential reads let the prefetcher fetch it.
     const { sv, sj } = this;
@@ -239,6 +273,58 @@ export class RankScratch {
       sj[p] = k;
     }
     if (most > CROWDED && !this.sortCrowded(0, n, cnt, nb, 1)) return false;
+    insertionPass(sv, sj, 0, n);
+    return true;
+  }
+
+  /**
+   * bucketSort with the Pearson passes of pearsonRankDot folded into its counting and scatter
+   * passes (result[2..3]); false, before anything is computed, when the range cannot be scaled.
+   * A crowded bucket that defeats re-bucketing is left to the radix sort, as in sort().
+   */
+  private bucketSortPearson(n: number, mn: number, mx: number, y: Float64Array, yBase: number, result: Float64Array): boolean {
+    const { vals, bucketOf, sv, sj } = this;
+    const nb = n * BUCKETS_PER_VALUE;
+    const scale = nb / (mx - mn);
+    if (!(scale > 0 && scale < Infinity)) return false;
+    const cnt = this.counts[0]!;
+    cnt.fill(0, 0, nb + 1);
+    const top = nb - 1;
+    let sx = 0;
+    for (let k = 0; k < n; k++) {
+      const u = vals[k]! - mn;
+      sx += u;
+      let b = (u * scale) | 0;
+      if (b > top) b = top;
+      bucketOf[k] = b;
+      cnt[b + 1]!++;
+    }
+    const a = sx / n;
+    let most = 0;
+    let run = 0;
+    for (let b = 1; b <= nb; b++) {
+      const c = cnt[b]!;
+      if (c > most) most = c;
+      run += c;
+      cnt[b] = run;
+    }
+    let sxy = 0;
+    let sxx = 0;
+    for (let k = 0; k < n; k++) {
+      const v = vals[k]!;
+      const p = cnt[bucketOf[k]!]!++;
+      sv[p] = v;
+      sj[p] = k;
+      const d = v - mn - a;
+      sxy += d * y[yBase + k]!;
+      sxx += d * d;
+    }
+    result[2] = sxy;
+    result[3] = sxx;
+    if (most > CROWDED && !this.sortCrowded(0, n, cnt, nb, 1)) {
+      this.radixSort(n);
+      return true;
+    }
     insertionPass(sv, sj, 0, n);
     return true;
   }

@@ -162,8 +162,13 @@ export class Evaluator {
   /**
    * Evaluates a batch, calling `onResult(i, values)` for each expression in order.
    * `values` is valid only during the callback (copy it to keep it).
+   *
+   * `raw`: for a consumer that reads only cells inside the spans and takes every non-finite
+   * value as missing (the IC). Values are handed over as computed — ±Infinity may remain, cells
+   * outside the spans are unspecified, and the array may be one the batch still uses (read it
+   * only) — which saves a pass over every result (and a copy when the result is shared).
    */
-  stream(exprs: readonly Expr[], onResult: (index: number, values: Float64Array) => void): void {
+  stream(exprs: readonly Expr[], onResult: (index: number, values: Float64Array) => void, opts: { raw?: boolean } = {}): void {
     for (const e of exprs) validateExpr(e, this.dialect, "", { allowFuture: this.opts.allowFuture ?? false });
     checkFields(this.panel, exprs);
     this.families = new Map();
@@ -171,9 +176,16 @@ export class Evaluator {
     this.cache.clear();
     exprs.forEach((e, i) => {
       const r = this.ev(e);
-      const values = this.finalValues(r);
-      onResult(i, values);
-      this.release(values);
+      if (opts.raw === true) {
+        const own = typeof r.v === "number" || (r.temp && this.owned.has(r.v));
+        const values = typeof r.v === "number" ? this.broadcast(r.v) : r.v;
+        onResult(i, values);
+        if (own) this.release(values);
+      } else {
+        const values = this.finalValues(r);
+        onResult(i, values);
+        this.release(values);
+      }
       for (const b of this.retired) this.release(b);
       this.retired.length = 0;
     });

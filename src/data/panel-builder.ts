@@ -98,7 +98,7 @@ export function buildPanelFromRows(rows: LongRows, opts: BuildOptions = {}): Loa
     rowAt[c] = r;
   }
 
-  const warnings = checkImplausible(rows, rowAt, dates, instruments, opts.strict === true);
+  const warnings = checkImplausible(rows, { endSlot, codeToI, slotToT }, dates, instruments, opts.strict === true);
 
   const first = new Int32Array(nInst).fill(nDates);
   const last = new Int32Array(nInst).fill(-1);
@@ -153,27 +153,32 @@ interface Tally {
 
 const PRICE_FIELDS = ["open", "high", "low", "close"] as const;
 
+/** Where a kept row goes: its instrument's index and its date's (rows after `endSlot` are not kept). */
+interface RowPlacement {
+  readonly endSlot: number;
+  readonly codeToI: Int32Array;
+  readonly slotToT: Int32Array;
+}
+
 /** Count implausible kept rows by kind; in strict mode the first one (in source order) is an error. */
 function checkImplausible(
   rows: LongRows,
-  rowAt: Int32Array,
+  place: RowPlacement,
   dates: readonly string[],
   instruments: readonly string[],
   strict: boolean,
 ): DataWarning[] {
   const { file, fieldNames, cells } = rows;
   const nf = fieldNames.length;
-  const nDates = dates.length;
   const kh = fieldNames.indexOf("high"), kl = fieldNames.indexOf("low"), kv = fieldNames.indexOf("volume");
   const priceKs = PRICE_FIELDS.map((f) => fieldNames.indexOf(f));
   const tallies = new Map<ImplausibleKind, Tally>();
+  const { endSlot, codeToI, slotToT } = place;
 
   // Rows are stored in source order, so the first cases found are the earliest lines.
-  const cellOfRow = new Int32Array(rows.nRows).fill(-1);
-  for (let c = 0; c < rowAt.length; c++) if (rowAt[c]! >= 0) cellOfRow[rowAt[c]!] = c;
-
   for (let r = 0; r < rows.nRows; r++) {
-    if (cellOfRow[r]! < 0) continue;
+    const s = rows.slot[r]!;
+    if (s > endSlot || codeToI[rows.inst[r]!]! < 0) continue;
     const off = r * nf;
     let kind: ImplausibleKind | undefined;
     let what = "";
@@ -188,8 +193,7 @@ function checkImplausible(
       }
     }
     if (kind === undefined) continue;
-    const c = cellOfRow[r]!;
-    const label = `${instruments[Math.floor(c / nDates)]} ${dates[c % nDates]}`;
+    const label = `${instruments[codeToI[rows.inst[r]!]!]} ${dates[slotToT[s]!]}`;
     if (strict) {
       throw new DataError(
         { file, line: rows.where[r]!, unit: rows.unit, column: rows.fieldColumns[k]!, field: fieldNames[k]! },

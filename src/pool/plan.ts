@@ -7,8 +7,10 @@
  *
  * Balance: clusters of linked expressions get an estimated cost (distinct nodes weighted by
  * operator, plus the per-expression IC or copy-out cost), are sorted largest first and packed into
- * tasks of similar size; workers take tasks from the queue in that order (longest processing time
- * first), so the last tasks to run are the small ones and both workers finish together.
+ * tasks that shrink as the queue drains; workers take tasks from the queue in that order (longest
+ * processing time first), so the last tasks to run are the small ones and both workers finish
+ * together. Inside a task, expressions are ordered so that what they share is used up soon after
+ * it is computed (sharingOrder).
  */
 import type { Dialect, Expr } from "../../factors/ast.ts";
 import { children } from "../../factors/ast.ts";
@@ -100,9 +102,13 @@ export function planTasks(expressions: readonly string[], dialect: Dialect, thre
     else parent[find(i)] = find(j);
   };
   const nodes: Map<string, number>[] = [];
+  // Per expression, what it may share with others: its nodes, and its family / sibling passes.
+  const shares: Set<string>[] = [];
   for (let i = 0; i < n; i++) {
     const own = new Map<string, number>();
     nodes.push(own);
+    const share = new Set<string>();
+    shares.push(share);
     let tree: Expr;
     try {
       tree = parseExpr(expressions[i]!, dialect);
@@ -117,12 +123,21 @@ export function planTasks(expressions: readonly string[], dialect: Dialect, thre
       if (own.has(key)) continue;
       const cost = nodeCost(dialect, e);
       own.set(key, cost);
+      share.add(key);
       if (cost >= HEAVY) link(key, i);
       if (e.kind === "call") {
         const fam = familyOf(dialect, e);
-        if (fam !== undefined) link(`family|${fam}|${structuralKey(e.args[0]!)}|${structuralKey(e.args[1]!)}`, i);
+        if (fam !== undefined) {
+          const fk = `family|${fam}|${structuralKey(e.args[0]!)}|${structuralKey(e.args[1]!)}`;
+          link(fk, i);
+          share.add(fk);
+        }
         const sib = siblingsOf(dialect, e.op);
-        if (sib.length > 0) link(`sibling|${sib[0]!}${key.slice(e.op.length)}`, i);
+        if (sib.length > 0) {
+          const sk = `sibling|${sib[0]!}${key.slice(e.op.length)}`;
+          link(sk, i);
+          share.add(sk);
+        }
       }
       stack.push(...children(e));
     }
@@ -173,19 +188,62 @@ export function planTasks(expressions: readonly string[], dialect: Dialect, thre
     }
   }
   pieces.sort((a, b) => b.cost - a.cost || a.members[0]! - b.members[0]!);
-  const target = total / Math.max(1, threads * 8);
+  // Tasks shrink as the queue drains: the first ones are coarse (a fraction of what is left per
+  // worker), the last ones small, so when one worker takes the last task the other is never left
+  // waiting for long.
   const tasks: number[][] = [];
   let cur: number[] = [];
   let curCost = 0;
+  let remaining = total;
+  const w = Math.max(1, threads);
   for (const p of pieces) {
     cur.push(...p.members);
     curCost += p.cost;
-    if (curCost >= target) {
-      tasks.push(cur.sort((a, b) => a - b));
+    if (curCost >= Math.max(total / (w * 16), remaining / (w * 4))) {
+      tasks.push(sharingOrder(cur, shares));
+      remaining -= curCost;
       cur = [];
       curCost = 0;
     }
   }
-  if (cur.length > 0) tasks.push(cur.sort((a, b) => a - b));
+  if (cur.length > 0) tasks.push(sharingOrder(cur, shares));
   return tasks;
+}
+
+/**
+ * The order to evaluate a task's expressions in: each next one is the one that uses the most of
+ * what earlier ones computed and later ones still need (ties: source order). The evaluator keeps
+ * a shared value — a sub-expression, a family or sibling output filled in the same pass — until
+ * its last use, so consuming them soon after they are computed keeps fewer panel-sized buffers
+ * alive (Alpha158 in source order computes BETA5…60 first, holding all of RSQR and RESI until
+ * they come up; this order takes BETA5, RSQR5, RESI5, BETA10, …). Every buffer a worker holds at
+ * once is fresh memory it has to fault in, and the fewer there are the more stay in cache.
+ */
+function sharingOrder(task: readonly number[], shares: readonly Set<string>[]): number[] {
+  const left = [...task].sort((a, b) => a - b);
+  const uses = new Map<string, number>();
+  for (const i of left) for (const k of shares[i]!) uses.set(k, (uses.get(k) ?? 0) + 1);
+  const live = new Set<string>();
+  const out: number[] = [];
+  while (left.length > 0) {
+    let best = 0;
+    let bestScore = -1;
+    for (let j = 0; j < left.length; j++) {
+      let score = 0;
+      for (const k of shares[left[j]!]!) if (live.has(k)) score++;
+      if (score > bestScore) {
+        bestScore = score;
+        best = j;
+      }
+    }
+    const i = left.splice(best, 1)[0]!;
+    out.push(i);
+    for (const k of shares[i]!) {
+      const u = uses.get(k)! - 1;
+      uses.set(k, u);
+      if (u > 0) live.add(k);
+      else live.delete(k);
+    }
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  * only their IC summaries. With one thread it runs the same task code in-process.
  */
 import { availableParallelism } from "node:os";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import type { Dialect } from "../../factors/ast.ts";
 import type { Panel } from "../../factors/panel.ts";
 import { LabelCrossSections, type ICSummary, type LabelCrossSectionsData } from "../../backtest/ic.ts";
@@ -12,6 +12,7 @@ import type { IndexRange } from "../../backtest/split.ts";
 import { panelToShared, type SharedPanelDescriptor } from "../data/shared.ts";
 import { runPoolTask } from "./run-task.ts";
 import { planTasks } from "./plan.ts";
+import { startWorkers, takeEarlyWorkers } from "./workers.ts";
 import type { PoolResult, PoolTask, WarmTask } from "./tasks.ts";
 
 export interface EvalPoolOptions {
@@ -155,18 +156,8 @@ export class EvalPool {
   }
 
   private workers(): Piscina {
-    if (!this.piscina) {
-      const fromSource = import.meta.url.endsWith(".ts");
-      const filename = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href;
-      this.piscina = new Piscina({
-        filename,
-        minThreads: this.threads,
-        maxThreads: this.threads,
-        // Workers run the TypeScript sources through tsx's loader (Node 20 cannot load .ts itself);
-        // the loader is named by absolute URL so any working directory works.
-        execArgv: fromSource ? ["--import", import.meta.resolve("tsx")] : [],
-      });
-    }
+    // Workers entry.ts started before the CLI loaded (prestart.ts) are adopted when they fit.
+    this.piscina ??= takeEarlyWorkers(this.threads) ?? startWorkers(this.threads);
     return this.piscina;
   }
 }

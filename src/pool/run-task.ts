@@ -45,9 +45,14 @@ export function runPoolTask(task: PoolTask, localPanel?: Panel): PoolResult {
     const key = `${task.panelId}|${task.labelId}`;
     const icEval = remember(icEvaluators, key, () => new ICEvaluator(LabelCrossSections.fromData(task.sections, panel), panel, task.sections));
     const out = new Array(exprs.length);
-    evaluator.stream(exprs, (k, values) => {
-      out[k] = icEval.metrics(values);
-    });
+    // The IC reads only in-span cells and skips non-finite ones: no final masking pass needed.
+    evaluator.stream(
+      exprs,
+      (k, values) => {
+        out[k] = icEval.metrics(values);
+      },
+      { raw: true },
+    );
     ic = out;
   }
   return {

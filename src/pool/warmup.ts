@@ -148,7 +148,7 @@ export function warmUpRanking(n = 480, rounds = 40): void {
   const s = new RankScratch(n);
   const out = new Float64Array(n);
   const w = new Float64Array(n).map(() => rnd() - 0.5);
-  const dot = new Float64Array(2);
+  const dot = new Float64Array(4);
   const gens: (() => number)[] = [
     () => rnd() - 0.5, // spread out
     () => Math.round(rnd() * 5) / 5, // few distinct values: big ties
@@ -166,6 +166,7 @@ export function warmUpRanking(n = 480, rounds = 40): void {
       if (v < mn) mn = v;
       if (v > mx) mx = v;
     }
+    s.pearsonRankDot(n, mn, mx, w, 0, w, 0, dot);
     s.rankDot(n, mn, mx, w, 0, dot);
     s.ranks(n, out);
     s.argsort(n);

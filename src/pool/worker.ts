@@ -21,6 +21,6 @@ export default function evaluateTask(task: PoolTask | WarmTask): PoolResult | un
   }
   trace(`worker: task of ${task.expressions.length}`);
   const r = runPoolTask(task);
-  trace("worker: task done");
+  trace(`worker: task done ${r.ms.toFixed(0)} ms`);
   return r;
 }

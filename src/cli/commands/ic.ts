@@ -22,9 +22,10 @@ export const icCommand: CommandModule = {
     const { screenFactors, windowOf } = await import("../../workflow/screen.ts");
     const { EvalPool } = await import("../../pool/pool.ts");
     const items = readExpressionsTsv(a.exprs);
-    // Workers start (and warm their JIT up) while this thread loads the data.
+    // The workers (started by entry.ts, or now) boot and warm their JIT up while this thread
+    // loads the data.
     const pool = new EvalPool(a.threads ? { threads: a.threads } : {});
-    pool.warm(items.map((x) => x.expression), a.dialect);
+    pool.warm();
     try {
       // The label at t needs closes up to t+2, so data after --end is read (as the reference
       // does); factor values at t still only use data ≤ t.

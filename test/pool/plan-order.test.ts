@@ -1,0 +1,37 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { planTasks } from "../../src/pool/plan.ts";
+
+const alpha158 = readFileSync(new URL("../../factors/zoo/alpha158.tsv", import.meta.url), "utf8")
+  .trim()
+  .split("\n")
+  .map((l) => l.split("\t"));
+
+describe("planTasks: order inside a task and task sizes", () => {
+  const exprs = alpha158.map(([, e]) => e!);
+  const names = alpha158.map(([n]) => n!);
+  const plan = planTasks(exprs, "qlib", 2);
+  const where = new Map<string, [number, number]>();
+  plan.forEach((t, k) => t.forEach((i, pos) => where.set(names[i]!, [k, pos])));
+
+  it("expressions sharing a pass are evaluated one after the other, not a whole family at a time", () => {
+    // Slope/Rsquare/Resi of a window, and Quantile/Quantile/Rank of a window, come back to back
+    // (in source order the task would compute BETA5…60 first and hold every RSQR and RESI).
+    for (const n of [5, 10, 20, 30, 60]) {
+      for (const group of [["BETA", "RSQR", "RESI"], ["QTLU", "QTLD", "RANK"]]) {
+        const at = group.map((g) => where.get(`${g}${n}`)!);
+        expect(new Set(at.map(([k]) => k)).size, `${group.join("/")}${n}`).toBe(1);
+        const pos = at.map(([, p]) => p).sort((a, b) => a - b);
+        expect(pos[2]! - pos[0]!, `${group.join("/")}${n} positions ${pos.join(",")}`).toBe(2);
+      }
+    }
+  });
+
+  it("tasks get smaller towards the end of the queue", () => {
+    const sizes = plan.map((t) => t.length);
+    const half = Math.floor(sizes.length / 2);
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(avg(sizes.slice(half))).toBeLessThan(avg(sizes.slice(0, half)));
+    expect(plan.flat().sort((a, b) => a - b)).toEqual(exprs.map((_, i) => i));
+  });
+});
