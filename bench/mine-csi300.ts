@@ -7,11 +7,15 @@
  * verdict: the pool must beat the baseline on test RankIC and on test excess return with cost,
  * and the campaign must finish in under 15 minutes.
  *
- *   node --import tsx bench/mine-csi300.ts [--seed N] [extra quanta mine flags, e.g. --threads 2]
+ *   node --import tsx bench/mine-csi300.ts [--seed N] [--baseline-params final|qlib] [--baseline-only] [extra quanta mine flags, e.g. --threads 2]
  *
- * The baseline's numbers are cached in $QUANTA_BASELINE_CACHE (default
- * /tmp/quanta-csi300-alpha158-gbdt.json; delete it to rerun, ~4 min). Both commands run the real
- * CLI from the TypeScript sources. Reads ../shared/data by path (never copied into the repo);
+ * The baseline is fitted with the campaign's own final combiner: the average of
+ * finalPool.gbdt.seeds (4) gbdt models with seeds N, N+1, … and the final model's booster
+ * parameters (GBDT_FINAL_PARAMS), so the comparison is between feature sets only.
+ * `--baseline-params qlib` uses qlib's Alpha158 parameters instead (still N's seeds). The
+ * baseline's numbers are cached per seed, seed count and parameters in the directory
+ * $QUANTA_BASELINE_CACHE (default the system temporary directory; delete the file to rerun,
+ * ~5 min). Both commands run the real CLI from the TypeScript sources. Reads ../shared/data by path (never copied into the repo);
  * exits quietly when it is absent. The run directory (library, report, summary) goes to
  * $QUANTA_BENCH_OUT (default a temporary directory). Exit 1 when the pool does not beat the
  * baseline on both, or the campaign is too slow.
@@ -21,6 +25,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { GBDT_FINAL_PARAMS, GBDT_FINAL_SEEDS } from "../src/campaign/config.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const shared = join(root, "..", "shared");
@@ -39,15 +44,32 @@ if (missing.length > 0) {
 
 const TIME_LIMIT_S = 15 * 60;
 const argv = process.argv.slice(2);
-const seedAt = argv.indexOf("--seed");
-const seed = seedAt >= 0 ? Number(argv[seedAt + 1]) : 42;
-const extra = seedAt >= 0 ? [...argv.slice(0, seedAt), ...argv.slice(seedAt + 2)] : argv;
+/** Removes `--flag VALUE` from argv and returns VALUE (the rest goes to quanta mine). */
+function takeFlag(flag: string): string | undefined {
+  const at = argv.indexOf(flag);
+  if (at < 0) return undefined;
+  const v = argv[at + 1];
+  argv.splice(at, 2);
+  return v;
+}
+const seed = Number(takeFlag("--seed") ?? 42);
+const baselineParams = takeFlag("--baseline-params") ?? "final";
+const baselineOnly = argv.includes("--baseline-only");
+if (baselineOnly) argv.splice(argv.indexOf("--baseline-only"), 1);
+const extra = argv;
 if (!Number.isInteger(seed) || seed < 0) {
   console.error("bench: --seed takes a non-negative integer");
   process.exit(2);
 }
+if (baselineParams !== "final" && baselineParams !== "qlib") {
+  console.error("bench: --baseline-params takes final or qlib");
+  process.exit(2);
+}
+// The campaign's final model: GBDT_FINAL_SEEDS models with seeds seed, seed + 1, … (src/campaign/final.ts).
+const gbdtParams = baselineParams === "final" ? Object.entries(GBDT_FINAL_PARAMS).map(([k, v]) => `${k}=${v}`) : [];
 const out = process.env.QUANTA_BENCH_OUT ?? mkdtempSync(join(tmpdir(), "quanta-mine-csi300-"));
-const cachePath = process.env.QUANTA_BASELINE_CACHE ?? join(tmpdir(), "quanta-csi300-alpha158-gbdt.json");
+const cacheKey = `seed${seed}x${GBDT_FINAL_SEEDS}${gbdtParams.length > 0 ? `-${gbdtParams.join("-")}` : "-qlib"}`;
+const cachePath = join(process.env.QUANTA_BASELINE_CACHE ?? tmpdir(), `quanta-csi300-alpha158-gbdt-${cacheKey}.json`);
 const common = [
   "--data", files.prices,
   "--universe", files.members,
@@ -62,6 +84,8 @@ interface Metrics {
   arr: number | null;
   ir: number | null;
   mdd: number | null;
+  /** Mean daily turnover of the TopK book (absent in caches written before it was recorded). */
+  turnover?: number | null;
 }
 
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; seconds: number }> {
@@ -88,6 +112,8 @@ async function baseline(): Promise<Record<string, Metrics>> {
     "--exprs", alpha158, "--dialect", "qlib",
     "--train", "2010:2014", "--valid", "2015", "--test", "2016:2018",
     "--deal-price", "close", "--model", "gbdt", "--json",
+    "--seed", String(seed), "--gbdt-seeds", String(GBDT_FINAL_SEEDS),
+    ...(gbdtParams.length > 0 ? ["--gbdt-param", gbdtParams.join(",")] : []),
   ];
   console.log(`baseline: quanta ${args.join(" ")}`);
   const r = await runCli(args);
@@ -98,7 +124,7 @@ async function baseline(): Promise<Record<string, Metrics>> {
   const ranges = (JSON.parse(r.stdout) as { ranges: Record<string, BacktestRange> }).ranges;
   const m: Record<string, Metrics> = {};
   for (const [name, x] of Object.entries(ranges)) {
-    m[name] = { rankIc: x.rankIc ?? null, ic: x.ic ?? null, rankIcir: x.rankIcir ?? null, arr: x.arrWithCost ?? null, ir: x.irWithCost ?? null, mdd: x.mddWithCost ?? null };
+    m[name] = { rankIc: x.rankIc ?? null, ic: x.ic ?? null, rankIcir: x.rankIcir ?? null, arr: x.arrWithCost ?? null, ir: x.irWithCost ?? null, mdd: x.mddWithCost ?? null, turnover: x.turnover ?? null };
   }
   writeFileSync(cachePath, JSON.stringify(m, null, 2));
   console.log(`baseline: ${r.seconds.toFixed(0)} s, cached in ${cachePath}`);
@@ -106,6 +132,11 @@ async function baseline(): Promise<Record<string, Metrics>> {
 }
 
 const base = await baseline();
+if (baselineOnly) {
+  const b = base["test"];
+  console.log(`BASELINE ${JSON.stringify({ key: cacheKey, rankIc: b?.rankIc ?? null, arr: b?.arr ?? null, mdd: b?.mdd ?? null, validRankIc: base["valid"]?.rankIc ?? null })}`);
+  process.exit(0);
+}
 const mineArgs = [
   "mine", ...common,
   "--mining-train", "2010:2014", "--mining-valid", "2015:2015", "--test", "2016:2018",
@@ -120,7 +151,7 @@ if (run.code !== 0) {
   console.log(`quanta mine exited ${run.code}`);
   process.exit(1);
 }
-interface MineRange { rankIc: number | null; ic: number | null; rankIcir: number | null; arr: number | null; ir: number | null; mdd: number | null }
+interface MineRange { rankIc: number | null; ic: number | null; rankIcir: number | null; arr: number | null; ir: number | null; mdd: number | null; turnover?: number | null }
 const summary = JSON.parse(run.stdout) as {
   factors: { mined: number; accepted: number };
   finalPool: { size: number; model: string; notes: string[]; train: MineRange; valid: MineRange; test: MineRange };
@@ -137,7 +168,7 @@ for (const n of p.notes) console.log(`  note: ${n}`);
 console.log(`\n${"".padEnd(22)}   RankIC       IC RankICIR ARR(ex+c) IR(ex+c) MDD(ex+c)`);
 for (const name of ["train", "valid", "test"] as const) {
   console.log(row(`pool ${name}`, p[name]));
-  console.log(row(`alpha158+gbdt ${name}`, base[name]));
+  console.log(row(`alpha158 ${name}`, base[name]));
 }
 const runtime = summary.elapsedSeconds;
 const t = p.test;
@@ -149,9 +180,10 @@ console.log(`\ncampaign ${runtime.toFixed(0)} s (process ${run.seconds.toFixed(0
 console.log(`test RankIC ${f(t.rankIc).trim()} vs ${f(b?.rankIc).trim()}: ${beatsIc ? "beats" : "does not beat"}`);
 console.log(`test excess ARR with cost ${pct(t.arr).trim()} vs ${pct(b?.arr).trim()}: ${beatsArr ? "beats" : "does not beat"}`);
 console.log(`run dir: ${out}`);
+console.log(`baseline: Alpha158 + gbdt averaged over ${GBDT_FINAL_SEEDS} seeds from ${seed}, ${gbdtParams.length > 0 ? gbdtParams.join(",") : "qlib parameters"}`);
 // One machine-readable line for collecting seeds into a table.
 console.log(
-  `RESULT ${JSON.stringify({ seed, rankIc: t.rankIc, ic: t.ic, arr: t.arr, ir: t.ir, mdd: t.mdd, validRankIc: p.valid.rankIc, size: p.size, seconds: Math.round(runtime) })}`,
+  `RESULT ${JSON.stringify({ seed, rankIc: t.rankIc, ic: t.ic, arr: t.arr, ir: t.ir, mdd: t.mdd, turnover: t.turnover ?? null, validRankIc: p.valid.rankIc, size: p.size, seconds: Math.round(runtime), baseline: { key: cacheKey, rankIc: b?.rankIc ?? null, arr: b?.arr ?? null, mdd: b?.mdd ?? null, turnover: b?.turnover ?? null } })}`,
 );
 const ok = beatsIc && beatsArr && inTime;
 console.log(ok ? "PASS" : "FAIL");

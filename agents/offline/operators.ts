@@ -12,10 +12,14 @@ import { parseExpr } from "../../factors/parser.ts";
 import { exprEquals, printExpr, structuralKey } from "../../factors/printer.ts";
 import { callCategory, lookupOp, operatorsOf, type OpSpec } from "../../factors/registry.ts";
 import { REGIME_CONDITIONS, WINDOW_LADDER, ladderIndex, type Windows } from "./catalogue.ts";
+import { divisionsSafe } from "./sign.ts";
 import type { Rng } from "./rng.ts";
 import { add, call, cond, expressionSlots, field, getAt, mapTree, mul, neg, replaceAt, size, slots, windowSlots, type Path } from "./tree.ts";
 
-/** A tree ready to emit: canonical text that parses, passes look-ahead and complexity. */
+/**
+ * A tree ready to emit: canonical text that parses, passes look-ahead and complexity, with no
+ * constant sub-expression and no division by a quantity that can cross zero (sign.ts).
+ */
 export function acceptable(e: Expr): string | undefined {
   let text: string;
   try {
@@ -25,7 +29,7 @@ export function acceptable(e: Expr): string | undefined {
   } catch {
     return undefined;
   }
-  return degenerate(e) ? undefined : text;
+  return degenerate(e) || !divisionsSafe(e) ? undefined : text;
 }
 
 /** `x - x`, `x / x`, `x > x`: constant sub-expressions a swap can create. */

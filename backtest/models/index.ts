@@ -8,7 +8,7 @@ import type { Panel } from "../../factors/panel.ts";
 import { ICEvaluator, summarizeIC, type DailyIC, type ICSummary } from "../ic.ts";
 import { designMatrix, scatterRows, type DesignMatrix } from "../preprocess.ts";
 import type { Split } from "../split.ts";
-import { fitGbdt, predictGbdt, type GbdtModel, type GbdtOptions } from "./gbdt.ts";
+import { fitGbdtAveraged, predictGbdt, type GbdtModel, type GbdtOptions } from "./gbdt.ts";
 import { fitLinear, predictLinear, type LinearModel, type LinearOptions } from "./linear.ts";
 
 export type ModelKind = "linear" | "gbdt";
@@ -17,6 +17,12 @@ export interface ModelSpec {
   readonly kind: ModelKind;
   readonly linear?: LinearOptions;
   readonly gbdt?: GbdtOptions;
+  /**
+   * gbdt: fit this many models with seeds gbdt.seed, gbdt.seed + 1, … and average them
+   * (fitGbdtAveraged; default 1, a single model). The campaign's final model does the same, so a
+   * baseline compared with it must too.
+   */
+  readonly gbdtSeeds?: number;
 }
 
 export type ModelState = LinearModel | GbdtModel;
@@ -50,7 +56,7 @@ export async function fitModel(spec: ModelSpec, data: ModelData, train: Split, v
   const tm = designMatrix(data.features, data.label, data.panel, train, { mode: "fit" });
   if (spec.kind === "linear") return restoreModel(fitLinear(tm, spec.linear));
   const vm = valid ? designMatrix(data.features, data.label, data.panel, valid, { mode: "fit" }) : undefined;
-  return restoreModel(await fitGbdt(tm, vm && vm.nRows > 0 ? vm : undefined, spec.gbdt));
+  return restoreModel(await fitGbdtAveraged(tm, vm && vm.nRows > 0 ? vm : undefined, spec.gbdtSeeds ?? 1, spec.gbdt));
 }
 
 /** The model's score on every cross-section row of the split's dates (instrument-major, NaN elsewhere). */
@@ -77,7 +83,7 @@ export function scoreRanges(model: Model, data: ModelData, splits: readonly Spli
 }
 
 export { fitLinear, predictLinear, type LinearModel, type LinearOptions } from "./linear.ts";
-export { fitGbdt, predictGbdt, GBDT_DEFAULT_PARAMS, type GbdtModel, type GbdtOptions, type GbdtFitInfo } from "./gbdt.ts";
+export { fitGbdt, fitGbdtAveraged, averageGbdt, predictGbdt, GBDT_DEFAULT_PARAMS, type GbdtModel, type GbdtOptions, type GbdtFitInfo } from "./gbdt.ts";
 export { parseXGBoostModel, predictTrees, type TreeEnsemble } from "./trees.ts";
 export { loadXGBoost } from "./xgboost-wasm.ts";
 export {

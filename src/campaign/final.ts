@@ -4,7 +4,8 @@
  *
  * Pool: the campaign's accepted factors by |mining-valid RankIC|, greedily admitted while their
  * |mean daily rank correlation| (on mining-valid) with every admitted one stays below the limit,
- * at most `maxShare` of the mined factors. Model: gbdt fitted on mining-train with early stopping
+ * at most `maxShare` of the mined factors; factors defined on less than half the cross-section
+ * are left out (MIN_POOL_COVERAGE). Model: gbdt fitted on mining-train with early stopping
  * on mining-valid (or linear: the setting, or the fallback when gbdt cannot run). Then IC metrics
  * and a TopK-Dropout backtest on each range.
  */
@@ -72,6 +73,37 @@ export function validT(f: StoredFactor): number {
   return Math.abs(ir) * Math.sqrt(days);
 }
 
+/**
+ * A pool factor must have values on at least this share of the cross-section on an average
+ * mining-valid day. One defined on a few stocks a day (a ratio whose denominator is almost always
+ * zero, a condition that almost never holds) has a RankIC from a handful of names — large by
+ * chance — and a rank correlation near ±1 with many factors on the few names it shares with them,
+ * so as the best-ranked candidate it would both enter the pool and keep real factors out.
+ */
+export const MIN_POOL_COVERAGE = 0.5;
+
+/** Mean over the window's dates of the share of the day's universe where the values are finite. */
+export function coverage(values: Float64Array, panel: Panel, window: { from: number; to: number }): number {
+  const { nInst, nDates } = panel;
+  let sum = 0;
+  let days = 0;
+  for (let t = Math.max(0, window.from); t <= Math.min(nDates - 1, window.to); t++) {
+    let live = 0;
+    let finite = 0;
+    for (let i = 0; i < nInst; i++) {
+      if (t < panel.first[i]! || t > panel.last[i]!) continue;
+      if (panel.member !== undefined && panel.member[i * nDates + t] !== 1) continue;
+      live++;
+      const v = values[i * nDates + t]!;
+      if (v - v === 0) finite++;
+    }
+    if (live === 0) continue;
+    sum += finite / live;
+    days++;
+  }
+  return days > 0 ? sum / days : 0;
+}
+
 /** Greedy, correlation-capped pool selection (values are evaluated in small batches, only admitted ones are kept). */
 export async function selectPool(
   panel: Panel,
@@ -88,7 +120,8 @@ export async function selectPool(
   const ranked = [...factors].filter((f) => validT(f) >= opts.minValidT).sort((a, b) => absValidRankIc(b) - absValidRankIc(a) || a.id - b.id);
   let cap = ranked.length === 0 ? 0 : Math.max(1, Math.floor(opts.maxShare * mined));
   if (opts.maxSize > 0 && Number.isFinite(opts.maxSize)) cap = Math.min(cap, opts.maxSize);
-  const store = new CorrelationStore(panel, dateIndexRange(panel, ranges.valid));
+  const window = dateIndexRange(panel, ranges.valid);
+  const store = new CorrelationStore(panel, window);
   const pool: PoolFactor[] = [];
   const values: Float64Array[] = [];
   for (let k = 0; k < ranked.length && pool.length < cap; k += 16) {
@@ -100,6 +133,7 @@ export async function selectPool(
     );
     for (let j = 0; j < batch.length && pool.length < cap; j++) {
       const f = batch[j]!;
+      if (coverage(vals[j]!, panel, window) < MIN_POOL_COVERAGE) continue;
       const profile = store.profile(vals[j]!);
       const hit = store.mostCorrelatedProfile(profile);
       if (Math.abs(hit.corr) >= opts.maxCorrelation) continue;

@@ -50,7 +50,11 @@ export function readArgs<S extends z.ZodType>(schema: S, argv: unknown): z.infer
   const r = schema.safeParse(argv);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const key = issue.path.join(".");
+  // Name the option as typed (`--gbdt-seeds`, not the parsed `gbdtSeeds`); list indices mean nothing to the user.
+  const key = issue.path
+    .filter((p) => typeof p !== "number")
+    .map((p) => String(p).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))
+    .join(".");
   throw new QuantaError(`--${key}: ${issue.message}`);
 }
 

@@ -4,7 +4,7 @@ import { printExpr } from "../../factors/printer.ts";
 import { labelReturns } from "../../backtest/label.ts";
 import { designMatrix } from "../../backtest/preprocess.ts";
 import { Split } from "../../backtest/split.ts";
-import { selectPool, thinByDate } from "../../src/campaign/final.ts";
+import { MIN_POOL_COVERAGE, coverage, selectPool, thinByDate } from "../../src/campaign/final.ts";
 import { forwardSelectOnValid } from "../../src/campaign/forward-select.ts";
 import { InProcessEvaluator } from "../../src/evolution/evaluator.ts";
 import { SeededRandom } from "../../src/evolution/seeds.ts";
@@ -58,6 +58,23 @@ describe("final pool", () => {
     const significant = await selectPool(panel, TINY_RANGES, factors, 100, { ...opts, minValidT: 1 }, ev);
     expect(significant.pool.map((p) => p.id)).not.toContain(6);
     expect((await selectPool(panel, TINY_RANGES, factors, 100, { ...opts, maxSize: 2 }, ev)).pool).toHaveLength(2);
+  });
+
+  it("leaves out factors defined on a sliver of the cross-section", async () => {
+    const factors = [
+      stored(1, "-TS_STD($return,20)", 0.02),
+      stored(2, "-TS_PCTCHANGE($close,5)", 0.05),
+      stored(7, "$close/($return>0.04)", 0.3), // infinite except on the rare days up 4%: best-ranked, but sparse
+      stored(8, "TS_CORR($close,$volume,10)", 0.04),
+    ];
+    const ev = new InProcessEvaluator();
+    const [sparse] = await ev.evaluate(panel, [factors[2]!.canonical], "quanta");
+    const window = { from: 0, to: panel.nDates - 1 };
+    expect(coverage(sparse!, panel, window)).toBeLessThan(MIN_POOL_COVERAGE);
+    const [dense] = await ev.evaluate(panel, [factors[0]!.canonical], "quanta");
+    expect(coverage(dense!, panel, { from: 40, to: panel.nDates - 1 })).toBeGreaterThan(0.95);
+    const opts = { maxCorrelation: 0.7, maxShare: 0.5, maxSize: 0, minValidT: 0 };
+    expect((await selectPool(panel, TINY_RANGES, factors, 100, opts, ev)).pool.map((p) => p.id)).toEqual([2, 8, 1]);
   });
 
   it("forward selection on mining-valid keeps what adds to the combination and drops duplicates and noise", () => {

@@ -80,6 +80,30 @@ describe("quanta backtest with a factor set", () => {
     expect(Number.isFinite(out.ranges.test!.rankIc)).toBe(true);
   });
 
+  it("averages --gbdt-seeds models fitted with consecutive seeds, with --gbdt-param over the defaults", async () => {
+    const base = ["backtest", "--data", SP500_SLICE, "--exprs", `${CLI_FIXTURES}alpha158_subset.tsv`, "--dialect", "qlib", ...RANGES, ...SMALL, "--model", "gbdt", "--json", "--seed", "3"];
+    const params = ["--gbdt-param", "max_depth=3,eta=0.1", "--gbdt-param", "min_child_weight=20"];
+    type Out = { model: { trees: number; members?: number[] }; settings: { gbdtSeeds: number; gbdtParams: Record<string, unknown> }; ranges: Record<string, { rankIc: number }> };
+    const one = await runCli([...base, ...params]);
+    const avg = await runCli([...base, ...params, "--gbdt-seeds", "3"]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(avg.code, avg.stderr).toBe(0);
+    const o1 = JSON.parse(one.stdout) as Out;
+    const o3 = JSON.parse(avg.stdout) as Out;
+    expect(o1.model.members).toBeUndefined();
+    expect(o3.settings.gbdtSeeds).toBe(3);
+    expect(o3.settings.gbdtParams).toEqual({ max_depth: 3, eta: 0.1, min_child_weight: 20 });
+    // Member k is the model of seed 3 + k: the first is the single model of --seed 3.
+    expect(o3.model.members).toHaveLength(3);
+    expect(o3.model.members![0]).toBe(o1.model.trees);
+    expect(o3.model.trees).toBe(o3.model.members!.reduce((x, y) => x + y, 0));
+    expect(o3.ranges.test!.rankIc).not.toBe(o1.ranges.test!.rankIc);
+    // The parameters reach the booster: other ones grow another model.
+    const deep = await runCli([...base, "--gbdt-param", "max_depth=6,eta=0.1,min_child_weight=20"]);
+    expect(deep.code, deep.stderr).toBe(0);
+    expect((JSON.parse(deep.stdout) as Out).ranges.test!.rankIc).not.toBe(o1.ranges.test!.rankIc);
+  });
+
   it("takes a library's factors (transfer to another market)", async () => {
     const db = join(dir, "lib.db");
     const lib = FactorLibrary.open(db);
@@ -167,6 +191,9 @@ describe("quanta backtest rejects bad input with exit 2", () => {
     ["a missing benchmark instrument", [...exprs, ...RANGES, "--benchmark", `${SP500_SLICE}:SPX`], /no index "SPX"/],
     ["a missing file", ["--exprs", join(dir, "nope.tsv"), ...RANGES], /nope\.tsv: no such file/],
     ["a bad option value", [...exprs, ...RANGES, "--topk", "0"], /--topk/],
+    ["gbdt seeds with the linear model", [...exprs, ...RANGES, "--gbdt-seeds", "2"], /--gbdt-seeds applies to --model gbdt only/],
+    ["a gbdt parameter without a value", [...exprs, ...RANGES, "--model", "gbdt", "--gbdt-param", "max_depth"], /--gbdt-param.*expected KEY=VALUE/],
+    ["zero gbdt seeds", [...exprs, ...RANGES, "--model", "gbdt", "--gbdt-seeds", "0"], /--gbdt-seeds/],
   ];
   for (const [what, args, message] of cases) {
     it(what, async () => {

@@ -51,6 +51,8 @@ const Args = opt.commonArgs.omit({ dialect: true, start: true, end: true }).exte
   lambda: z.number().min(0).optional(),
   gbdtRows: z.number().int().min(1000).optional(),
   gbdtEngine: z.enum(["native", "xgboost"]).optional(),
+  gbdtSeeds: z.number().int().min(1).max(32).default(1),
+  gbdtParam: listOf(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=[^=]+$/, "expected KEY=VALUE, e.g. max_depth=6")).optional(),
 });
 type BacktestArgs = z.infer<typeof Args>;
 
@@ -97,6 +99,12 @@ export const backtestCommand: CommandModule = {
       .option("lambda", num("Ridge penalty of the linear model (default 0.01)"))
       .option("gbdt-engine", { choices: ["native", "xgboost"], describe: "gbdt: the TypeScript histogram engine (default) or XGBoost as WASM (slow; use --gbdt-rows)" })
       .option("gbdt-rows", num("gbdt, xgboost engine: train on at most this many rows (seeded sample)"))
+      .option("gbdt-seeds", num("gbdt: average this many models fitted with seeds --seed, --seed + 1, … (as the campaign's final model, finalPool.gbdt.seeds)", 1))
+      .option("gbdt-param", {
+        type: "string",
+        array: true,
+        describe: "gbdt: a booster parameter KEY=VALUE over qlib's defaults (repeatable or comma-separated), e.g. max_depth=6,eta=0.05,min_child_weight=50",
+      })
       .option("strict", opt.strictOption)
       .example(
         "$0 backtest --data csi300.csv.gz --universe members.csv.gz --benchmark index.csv.gz:SH000300 --exprs alpha158.tsv --dialect qlib --train 2010:2014 --valid 2015:2015 --test 2016:2018 --model gbdt --report out.html",
@@ -133,6 +141,9 @@ export async function parseBenchmarkSpec(spec: string): Promise<{ file: string; 
 
 async function runBacktestCommand(a: BacktestArgs): Promise<void> {
   const signal = signalOf(a);
+  if (a.model !== "gbdt" && (a.gbdtSeeds !== 1 || a.gbdtParam !== undefined)) {
+    throw new QuantaError(`--${a.gbdtSeeds !== 1 ? "gbdt-seeds" : "gbdt-param"} applies to --model gbdt only`);
+  }
   const split = await import("../../../backtest/split.ts");
   // A lone year is that whole year (`--valid 2015` = 2015:2015).
   const parseDateRange = (text: string) => split.parseDateRange(/^\s*\d{4}\s*$/.test(text) ? `${text}:${text}` : text);
@@ -253,7 +264,9 @@ async function runBacktestCommand(a: BacktestArgs): Promise<void> {
             seed: a.seed,
             ...(a.gbdtEngine ? { engine: a.gbdtEngine } : {}),
             ...(a.gbdtRows !== undefined ? { maxRows: a.gbdtRows } : {}),
+            ...(a.gbdtParam ? { params: gbdtParams(a.gbdtParam) } : {}),
           },
+          gbdtSeeds: a.gbdtSeeds,
         };
   const topk = {
     topk: a.topk,
@@ -312,6 +325,19 @@ async function runBacktestCommand(a: BacktestArgs): Promise<void> {
   log(`done in ${sec(timings.total)}`);
 }
 
+/** `KEY=VALUE` pairs as booster parameters: numbers where the value is one, else the text. */
+export function gbdtParams(pairs: readonly string[]): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const p of pairs) {
+    const at = p.indexOf("=");
+    const key = p.slice(0, at);
+    const text = p.slice(at + 1).trim();
+    const v = Number(text);
+    out[key] = text !== "" && Number.isFinite(v) ? v : text;
+  }
+  return out;
+}
+
 function settingsOf(a: BacktestArgs, signal: Signal, model: string): Record<string, string | number | boolean> {
   return {
     signal: `${signal.kind} ${signal.path}`,
@@ -326,6 +352,7 @@ function settingsOf(a: BacktestArgs, signal: Signal, model: string): Record<stri
     trade_unit: a.tradeUnit,
     cap_at_topk: a.capAtTopk,
     seed: a.seed,
+    ...(a.model === "gbdt" ? { gbdt_seeds: a.gbdtSeeds, ...(a.gbdtParam ? { gbdt_params: a.gbdtParam.join(",") } : {}) } : {}),
   };
 }
 
@@ -392,7 +419,7 @@ function jsonOutcome(a: BacktestArgs, signal: Signal, features: readonly string[
     model: o.model
       ? {
           kind: o.model.kind,
-          ...(gb ? { trees: gb.bestRounds, roundsTrained: gb.roundsTrained, trainRows: gb.trainRows } : {}),
+          ...(gb ? { trees: gb.bestRounds, roundsTrained: gb.roundsTrained, trainRows: gb.trainRows, ...(gb.members ? { members: gb.members } : {}) } : {}),
         }
       : null,
     signal: { kind: signal.kind, path: signal.path },
@@ -413,6 +440,7 @@ function jsonOutcome(a: BacktestArgs, signal: Signal, features: readonly string[
       capAtTopk: a.capAtTopk,
       tradingDays: a.tradingDays,
       seed: a.seed,
+      ...(a.model === "gbdt" ? { gbdtSeeds: a.gbdtSeeds, gbdtParams: a.gbdtParam ? gbdtParams(a.gbdtParam) : {} } : {}),
     },
     ...(o.factorMetrics
       ? {
