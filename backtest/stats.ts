@@ -257,15 +257,7 @@ export class RankScratch {
       bucketOf[k] = b;
       cnt[b + 1]!++;
     }
-    // Prefix sums with the running total in a register (not re-read from the array just written).
-    let most = 0;
-    let run = 0;
-    for (let b = 1; b <= nb; b++) {
-      const c = cnt[b]!;
-      if (c > most) most = c;
-      run += c;
-      cnt[b] = run;
-    }
+    const most = bucketStarts(cnt, nb);
     // cnt[b] is bucket b's start; scattering advances it to the bucket's end.
     for (let k = 0; k < n; k++) {
       const p = cnt[bucketOf[k]!]!++;
@@ -300,14 +292,7 @@ export class RankScratch {
       cnt[b + 1]!++;
     }
     const a = sx / n;
-    let most = 0;
-    let run = 0;
-    for (let b = 1; b <= nb; b++) {
-      const c = cnt[b]!;
-      if (c > most) most = c;
-      run += c;
-      cnt[b] = run;
-    }
+    const most = bucketStarts(cnt, nb);
     let sxy = 0;
     let sxx = 0;
     for (let k = 0; k < n; k++) {
@@ -496,4 +481,20 @@ export function transposeWindow(src: Float64Array, nDates: number, nInst: number
       }
     }
   }
+}
+
+/**
+ * Turns per-bucket counts (bucket b's count in cnt[b + 1]) into bucket starts in place; returns the
+ * largest count. The running total stays in a register (not re-read from the array just written).
+ */
+function bucketStarts(cnt: Int32Array, nb: number): number {
+  let most = 0;
+  let run = 0;
+  for (let b = 1; b <= nb; b++) {
+    const c = cnt[b]!;
+    if (c > most) most = c;
+    run += c;
+    cnt[b] = run;
+  }
+  return most;
 }

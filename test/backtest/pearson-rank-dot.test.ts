@@ -1,23 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { lehmer, sortInputs } from "../helpers/sort-inputs.ts";
 import { RankScratch } from "../../backtest/stats.ts";
 
-let seed = 11;
-const rnd = (): number => {
-  seed = (seed * 16807) % 2147483647;
-  return seed / 2147483647;
-};
-
-// Finite inputs (the IC gathers finite factor values only) that reach each path of the sort.
-const GENERATORS: Record<string, () => number> = {
-  uniform: () => rnd() - 0.5,
-  "few values (ties)": () => Math.round(rnd() * 5) / 5,
-  "one outlier (crowded bucket)": () => (rnd() < 0.01 ? 1e9 : rnd()),
-  "nested crowding (re-bucketing gives up: radix)": () => Math.pow(10, -Math.floor(rnd() * 300)),
-  "huge spread": () => Math.exp(40 * rnd()) * (rnd() < 0.5 ? -1 : 1),
-  "range overflows": () => (rnd() < 0.5 ? 1.7e308 : -1.7e308) * rnd(),
-  constant: () => 3.25,
-  subnormal: () => 5e-324 * Math.round(rnd() * 10),
-};
+const rnd = lehmer(11);
+const GENERATORS = sortInputs(rnd, { finiteOnly: true });
 
 describe("RankScratch.pearsonRankDot", () => {
   for (const [name, gen] of Object.entries(GENERATORS)) {

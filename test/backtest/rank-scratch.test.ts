@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { lehmer, sortInputs } from "../helpers/sort-inputs.ts";
 import { RankScratch } from "../../backtest/stats.ts";
 
 /** Average ranks by a plain comparison sort (the definition). */
@@ -15,25 +16,8 @@ function naiveRanks(x: ArrayLike<number>, n: number): Float64Array {
   return out;
 }
 
-let seed = 7;
-const rnd = (): number => {
-  seed = (seed * 16807) % 2147483647;
-  return seed / 2147483647;
-};
-
-// Distributions that send the bucket sort down each of its paths.
-const GENERATORS: Record<string, () => number> = {
-  uniform: () => rnd() - 0.5,
-  "few values (ties)": () => Math.round(rnd() * 5) / 5,
-  "one outlier (crowded bucket)": () => (rnd() < 0.01 ? 1e9 : rnd()),
-  "huge spread": () => Math.exp(40 * rnd()) * (rnd() < 0.5 ? -1 : 1),
-  "±0": () => (rnd() < 0.5 ? 0 : -0),
-  "±Infinity (radix fallback)": () => (rnd() < 0.02 ? Infinity : rnd() < 0.02 ? -Infinity : rnd()),
-  "ulp apart": () => 1 + Math.round(rnd() * 3) * Number.EPSILON,
-  subnormal: () => 5e-324 * Math.round(rnd() * 10),
-  "range overflows": () => (rnd() < 0.5 ? 1.7e308 : -1.7e308) * rnd(),
-  "powers of two": () => Math.pow(2, Math.round(rnd() * 200) - 100),
-};
+const rnd = lehmer(7);
+const GENERATORS = sortInputs(rnd);
 
 describe("RankScratch", () => {
   for (const [name, gen] of Object.entries(GENERATORS)) {

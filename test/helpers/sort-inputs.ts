@@ -1,0 +1,33 @@
+/**
+ * Value distributions that send the IC's bucket sort (backtest/stats.ts RankScratch) down each of
+ * its paths: plain buckets, ties, a crowded bucket, nested crowding that falls back to the radix
+ * sort, huge and overflowing ranges, subnormals. `finiteOnly` leaves out ±Infinity (the IC
+ * gathers finite factor values only).
+ */
+export type Rng = () => number;
+
+/** Park–Miller minimal standard generator: the draws these tests were written against. */
+export function lehmer(seed: number): Rng {
+  let s = seed;
+  return () => {
+    s = (s * 16807) % 2147483647;
+    return s / 2147483647;
+  };
+}
+
+export function sortInputs(rnd: Rng, { finiteOnly = false } = {}): Record<string, () => number> {
+  return {
+    uniform: () => rnd() - 0.5,
+    "few values (ties)": () => Math.round(rnd() * 5) / 5,
+    "one outlier (crowded bucket)": () => (rnd() < 0.01 ? 1e9 : rnd()),
+    "nested crowding (re-bucketing gives up: radix)": () => Math.pow(10, -Math.floor(rnd() * 300)),
+    "huge spread": () => Math.exp(40 * rnd()) * (rnd() < 0.5 ? -1 : 1),
+    "±0": () => (rnd() < 0.5 ? 0 : -0),
+    ...(finiteOnly ? {} : { "±Infinity (radix fallback)": () => (rnd() < 0.02 ? Infinity : rnd() < 0.02 ? -Infinity : rnd()) }),
+    "ulp apart": () => 1 + Math.round(rnd() * 3) * Number.EPSILON,
+    subnormal: () => 5e-324 * Math.round(rnd() * 10),
+    "range overflows": () => (rnd() < 0.5 ? 1.7e308 : -1.7e308) * rnd(),
+    "powers of two": () => Math.pow(2, Math.round(rnd() * 200) - 100),
+    constant: () => 3.25,
+  };
+}
