@@ -2,12 +2,14 @@
  * The end-to-end check of `quanta mine` on CSI 300 (tracker issue 5): a paper-size offline campaign
  * (10 directions, 11 rounds, 3 factors per hypothesis, 10 crossovers per round) mining on
  * 2010–2014 (train) and 2015 (valid), universe from the point-in-time membership, benchmark
- * SH000300; its final pool (gbdt) is then backtested on 2016–2018. Prints the final pool's
+ * SH000300; its final pool (gbdt) is then backtested on 2016–2018. `--market sp500` runs the same
+ * check on the S&P 500 file as a second held-out market (mining 2013–2015 / 2016, test 2017–2018,
+ * benchmark SPX, every instrument of the file as the universe). Prints the final pool's
  * metrics per range next to Alpha158 + gbdt through `quanta backtest` on the same ranges, and the
  * verdict: the pool must beat the baseline on test RankIC and on test excess return with cost,
  * and the campaign must finish in under 15 minutes.
  *
- *   node --import tsx bench/mine-csi300.ts [--seed N] [--baseline-params final|qlib] [--baseline-only] [extra quanta mine flags, e.g. --threads 2]
+ *   node --import tsx bench/mine-csi300.ts [--market csi300|sp500] [--seed N] [--baseline-params final|qlib] [--baseline-only] [extra quanta mine flags, e.g. --threads 2]
  *
  * The baseline is fitted with the campaign's own final combiner: the average of
  * finalPool.gbdt.seeds (4) gbdt models with seeds N, N+1, … and the final model's booster
@@ -30,17 +32,28 @@ import { GBDT_FINAL_PARAMS, GBDT_FINAL_SEEDS } from "../src/campaign/config.ts";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const shared = join(root, "..", "shared");
 const data = join(shared, "data");
-const files = {
-  prices: join(data, "csi300_2010_2018.csv.gz"),
-  members: join(data, "csi300_membership_2010_2018.csv.gz"),
-  index: join(data, "index_cn_2010_2018.csv.gz"),
-};
-const alpha158 = join(root, "factors", "zoo", "alpha158.tsv");
-const missing = [...Object.values(files), alpha158].filter((f) => !existsSync(f));
-if (missing.length > 0) {
-  console.log(`bench: ${missing.join(", ")} not found; nothing to measure`);
-  process.exit(0);
+/** A market's files and the campaign's ranges (`train`/`test` as A:B years, `valid` one year). */
+interface Market {
+  readonly prices: string;
+  readonly members?: string;
+  readonly benchmark: { readonly file: string; readonly instrument: string };
+  readonly train: string;
+  readonly valid: string;
+  readonly test: string;
 }
+const MARKETS: Record<string, Market> = {
+  csi300: {
+    prices: join(data, "csi300_2010_2018.csv.gz"),
+    members: join(data, "csi300_membership_2010_2018.csv.gz"),
+    benchmark: { file: join(data, "index_cn_2010_2018.csv.gz"), instrument: "SH000300" },
+    train: "2010:2014", valid: "2015", test: "2016:2018",
+  },
+  sp500: {
+    prices: join(data, "sp500_5yr_2013_2018.csv.gz"),
+    benchmark: { file: join(data, "index_sp500_gspc_1927_2023.csv.gz"), instrument: "SPX" },
+    train: "2013:2015", valid: "2016", test: "2017:2018",
+  },
+};
 
 const TIME_LIMIT_S = 15 * 60;
 const argv = process.argv.slice(2);
@@ -51,6 +64,19 @@ function takeFlag(flag: string): string | undefined {
   const v = argv[at + 1];
   argv.splice(at, 2);
   return v;
+}
+const marketName = takeFlag("--market") ?? "csi300";
+const found = MARKETS[marketName];
+if (found === undefined) {
+  console.error(`bench: --market takes ${Object.keys(MARKETS).join(" or ")}`);
+  process.exit(2);
+}
+const market: Market = found;
+const alpha158 = join(root, "factors", "zoo", "alpha158.tsv");
+const missing = [market.prices, market.members, market.benchmark.file, alpha158].filter((f): f is string => f !== undefined && !existsSync(f));
+if (missing.length > 0) {
+  console.log(`bench: ${missing.join(", ")} not found; nothing to measure`);
+  process.exit(0);
 }
 const seed = Number(takeFlag("--seed") ?? 42);
 const baselineParams = takeFlag("--baseline-params") ?? "final";
@@ -67,13 +93,13 @@ if (baselineParams !== "final" && baselineParams !== "qlib") {
 }
 // The campaign's final model: GBDT_FINAL_SEEDS models with seeds seed, seed + 1, … (src/campaign/final.ts).
 const gbdtParams = baselineParams === "final" ? Object.entries(GBDT_FINAL_PARAMS).map(([k, v]) => `${k}=${v}`) : [];
-const out = process.env.QUANTA_BENCH_OUT ?? mkdtempSync(join(tmpdir(), "quanta-mine-csi300-"));
+const out = process.env.QUANTA_BENCH_OUT ?? mkdtempSync(join(tmpdir(), `quanta-mine-${marketName}-`));
 const cacheKey = `seed${seed}x${GBDT_FINAL_SEEDS}${gbdtParams.length > 0 ? `-${gbdtParams.join("-")}` : "-qlib"}`;
-const cachePath = join(process.env.QUANTA_BASELINE_CACHE ?? tmpdir(), `quanta-csi300-alpha158-gbdt-${cacheKey}.json`);
+const cachePath = join(process.env.QUANTA_BASELINE_CACHE ?? tmpdir(), `quanta-${marketName}-alpha158-gbdt-${cacheKey}.json`);
 const common = [
-  "--data", files.prices,
-  "--universe", files.members,
-  "--benchmark", `${files.index}:SH000300`,
+  "--data", market.prices,
+  ...(market.members ? ["--universe", market.members] : []),
+  "--benchmark", `${market.benchmark.file}:${market.benchmark.instrument}`,
 ];
 
 /** The metrics both commands report, per range. */
@@ -110,7 +136,7 @@ async function baseline(): Promise<Record<string, Metrics>> {
   const args = [
     "backtest", ...common,
     "--exprs", alpha158, "--dialect", "qlib",
-    "--train", "2010:2014", "--valid", "2015", "--test", "2016:2018",
+    "--train", market.train, "--valid", market.valid, "--test", market.test,
     "--deal-price", "close", "--model", "gbdt", "--json",
     "--seed", String(seed), "--gbdt-seeds", String(GBDT_FINAL_SEEDS),
     ...(gbdtParams.length > 0 ? ["--gbdt-param", gbdtParams.join(",")] : []),
@@ -139,9 +165,9 @@ if (baselineOnly) {
 }
 const mineArgs = [
   "mine", ...common,
-  "--mining-train", "2010:2014", "--mining-valid", "2015:2015", "--test", "2016:2018",
+  "--mining-train", market.train, "--mining-valid", `${market.valid}:${market.valid}`, "--test", market.test,
   "--directions", "10", "--rounds", "11", "--factors-per-hypothesis", "3",
-  "--seed", String(seed), "--name", `csi300-seed${seed}`,
+  "--seed", String(seed), "--name", `${marketName}-seed${seed}`,
   "--run-dir", out, "--json", "--quiet",
   ...extra,
 ];
