@@ -13,7 +13,7 @@ import { panelToShared, type SharedPanelDescriptor } from "../data/shared.ts";
 import { runPoolTask } from "./run-task.ts";
 import { planTasks } from "./plan.ts";
 import { startWorkers, takeEarlyWorkers } from "./workers.ts";
-import type { PoolResult, PoolTask, WarmTask } from "./tasks.ts";
+import type { PoolResult, PoolTask } from "./tasks.ts";
 
 export interface EvalPoolOptions {
   /** Worker threads; 1 = evaluate in this thread. Default: the machine's parallelism. */
@@ -92,16 +92,10 @@ export class EvalPool {
   /**
    * Starts the worker threads now, if not yet started (each warms its JIT up on a tiny synthetic
    * panel as it starts, see worker.ts), so that happens while the caller does something else —
-   * load the data, prepare the label. With `expressions`, each worker also warms up on those.
-   * Returns at once.
+   * load the data, prepare the label. Returns at once.
    */
-  warm(expressions?: readonly string[], dialect: Dialect = "qlib"): void {
-    if (this.threads === 1) return;
-    const piscina = this.workers();
-    if (expressions === undefined) return;
-    for (let k = 0; k < this.threads; k++) {
-      piscina.run({ kind: "warm", dialect, expressions } satisfies WarmTask).catch(() => {});
-    }
+  warm(): void {
+    if (this.threads > 1) this.workers();
   }
 
   async close(): Promise<void> {

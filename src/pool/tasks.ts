@@ -32,14 +32,6 @@ export interface IcTask extends TaskBase {
 
 export type PoolTask = ValuesTask | IcTask;
 
-/** JIT warm-up on a tiny synthetic panel (see warmup.ts); no panel, no result. */
-export interface WarmTask {
-  readonly kind: "warm";
-  readonly dialect: Dialect;
-  /** Expressions to warm up with; default: a mix of common operators. */
-  readonly expressions?: readonly string[];
-}
-
 export interface PoolResult {
   readonly ic?: readonly ICSummary[];
   /** Self time in ms per operator, when `profile` was asked for. */

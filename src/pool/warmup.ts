@@ -104,15 +104,13 @@ export function warmupPanel(nInst = 16, nDates = 200): Panel {
 }
 
 /**
- * Evaluates `expressions` a few times on the warm-up panel and computes their IC against a
- * synthetic label. Expressions that fail here (a field the small panel lacks, …) are skipped:
- * the real run reports them.
+ * Evaluates a mix of common operators (DEFAULT_WARMUP) on the warm-up panel and computes their IC
+ * against a synthetic label. One that fails here is skipped: a real run would report it.
  */
-export function warmUp(expressions: readonly string[] | undefined, dialect: Dialect, rounds = 1): void {
+export function warmUp(dialect: Dialect, rounds = 1): void {
   const panel = warmupPanel();
-  expressions ??= DEFAULT_WARMUP[dialect];
   const exprs = [];
-  for (const text of expressions) {
+  for (const text of DEFAULT_WARMUP[dialect]) {
     try {
       exprs.push(parseExpr(text, dialect));
     } catch {

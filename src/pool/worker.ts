@@ -1,6 +1,6 @@
-// Piscina worker entry: one evaluation task per call (see run-task.ts), or a warm-up.
+// Piscina worker entry: one evaluation task per call (see run-task.ts).
 import { runPoolTask } from "./run-task.ts";
-import type { PoolResult, PoolTask, WarmTask } from "./tasks.ts";
+import type { PoolResult, PoolTask } from "./tasks.ts";
 import { warmUp, warmUpRanking } from "./warmup.ts";
 import { trace } from "../trace.ts";
 
@@ -10,15 +10,10 @@ trace("worker: started");
 // QUANTA_NO_WARMUP=1 skips it (to measure what it buys).
 const NOWARM = process.env.QUANTA_NO_WARMUP === "1";
 if (!NOWARM) warmUpRanking();
-if (!NOWARM) warmUp(undefined, "qlib");
+if (!NOWARM) warmUp("qlib");
 trace("worker: default warm-up done");
 
-export default function evaluateTask(task: PoolTask | WarmTask): PoolResult | undefined {
-  if (task.kind === "warm") {
-    if (!NOWARM) warmUp(task.expressions, task.dialect);
-    trace("worker: expression warm-up done");
-    return undefined;
-  }
+export default function evaluateTask(task: PoolTask): PoolResult {
   trace(`worker: task of ${task.expressions.length}`);
   const r = runPoolTask(task);
   trace(`worker: task done ${r.ms.toFixed(0)} ms`);
