@@ -29,11 +29,28 @@ export async function main(argv: string[]): Promise<number> {
       throw err ?? new QuantaError(`${msg}\n(run with --help for usage)`);
     });
   for (const c of commands) cli.command(c);
+  skipHelpPrerender(cli);
   try {
     await cli.parseAsync();
   } catch (err) {
     code = reportError(err, verbose);
   }
   return code;
+}
+
+interface YargsInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * yargs renders the running command's whole help text (~60 ms of string-width and wrapping work
+ * on the main thread) just after starting its handler, in case the handler's failure wants to
+ * print it. Our `.fail` handler never prints help (a user error is one line), so that text is
+ * never read: skip it. `--help` still renders on demand. Internal API (yargs is pinned); if it
+ * ever moves, this does nothing.
+ */
+function skipHelpPrerender(cli: unknown): void {
+  const usage = (cli as YargsInternals).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === "function") usage.cacheHelpMessage = () => {};
 }
 
