@@ -158,7 +158,9 @@ function weightedMean(
     const kMax = t - start < n - 1 ? t - start : n - 1;
     let num = 0;
     let den = 0;
-    for (let k = 0; k <= kMax; k++) {
+    // oldest point first, as the reference sums the window (`_weighted`): the same order
+    // gives the same last bit, so equal windows give equal averages there and here
+    for (let k = kMax; k >= 0; k--) {
       const v = x[t - k]!;
       if (v - v === 0) {
         const wk = wts[k]!;

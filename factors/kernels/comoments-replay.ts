@@ -26,9 +26,10 @@
  * per chunk, i.e. for any panel but a one-instrument one.
  *
  * Cost is O(n) per cell, against O(1) for the block scheme of ./regression.ts,
- * which keeps the expanding window (n = 0), windows longer than
- * REPLAY_MAX_WINDOW and every regression and covariance of the quanta dialect;
- * for correlations it replays only the windows that can tie (`coMomentAt`).
+ * which keeps the expanding window (n = 0) and windows longer than
+ * REPLAY_MAX_WINDOW; for correlations it replays only the windows that can tie
+ * (`coMomentAt`). The quanta dialect's regressions and co-moments are replayed by
+ * ./window-replay.ts (which calls `coMomentAt` for every window).
  * Inputs are read as x[xo + r], outputs written to out[oo + r], r ∈ [0, len);
  * the window of r covers r − n + 1 … r, positions before 0 counting as invalid
  * (the reference's NaN padding before an instrument's first row). Non-finite

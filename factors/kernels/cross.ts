@@ -17,10 +17,21 @@
  * | csSkew csKurt           | scipy biased skew / excess kurtosis, ≥ 3 / ≥ 4 values, NaN if m2 ≤ (1e-15·mean)²; broadcast | SKEW KURT |
  *
  * Means and central moments are two-pass after subtracting the column's smallest
- * value (as the reference evaluator), so equal values give exactly 0 variance.
+ * value (as the reference evaluator), so equal values give exactly 0 variance. Their
+ * sums run over the row of instruments (0 for one outside the cross-section or NaN) in
+ * numpy's pairwise order (./pairwise.ts), as the reference's `.sum(-1)` over its
+ * contiguous (dates × instruments) array: the same last bit, so a cross-section that
+ * ties or is exactly 0 there does here too (ZSCORE of a column of nearly equal values,
+ * fed to LOWDAY, differed otherwise; bench/fuzz-parity.ts). One departure: the row at
+ * date t holds only the instruments whose span has begun by t. The reference's row holds
+ * every instrument of the panel, so an instrument listed after t would move the pairwise
+ * grouping — the last bit of a value at t would depend on later data, which the
+ * no-look-ahead property (test/properties/no-lookahead.test.ts) forbids. The two agree
+ * whenever no instrument starts after t.
  */
 import type { Panel } from "../panel.ts";
 import { sortWithPayload } from "./cross-sort.ts";
+import { pairwiseDot, pairwiseSum } from "./pairwise.ts";
 import { sortedMedian } from "./order-sorted.ts";
 
 /** The part of a Panel that defines each date's cross-section. */
@@ -36,11 +47,22 @@ class Column {
   /** cells of those values */
   readonly valCells: Int32Array;
   nVals = 0;
+  /** the value of every instrument whose span has begun, NaN outside the cross-section (the reference's row) */
+  readonly row: Float64Array;
+  /** entries of `row` in use */
+  rowLen = 0;
+  /** row index of each non-NaN value */
+  readonly valRow: Int32Array;
+  /** after centre(): (row − min) − mean where row is a number, 0 elsewhere */
+  readonly dev: Float64Array;
 
   constructor(nInst: number) {
     this.cells = new Int32Array(nInst);
     this.vals = new Float64Array(nInst);
     this.valCells = new Int32Array(nInst);
+    this.row = new Float64Array(nInst);
+    this.valRow = new Int32Array(nInst);
+    this.dev = new Float64Array(nInst);
   }
 
   /** Gathers date t and writes NaN to `out` outside the cross-section (alias-safe: other cells only). */
@@ -48,10 +70,14 @@ class Column {
     const { nDates, nInst, first, last, member } = p;
     let nc = 0;
     let nv = 0;
+    let nr = 0;
     for (let i = 0; i < nInst; i++) {
       const c = i * nDates + t;
-      if (t < first[i]! || t > last[i]! || (member !== undefined && member[c] !== 1)) {
+      const begun = t >= first[i]!;
+      if (begun) this.row[nr] = NaN;
+      if (!begun || t > last[i]! || (member !== undefined && member[c] !== 1)) {
         out[c] = NaN;
+        if (begun) nr++;
         continue;
       }
       this.cells[nc++] = c;
@@ -59,11 +85,40 @@ class Column {
       if (v === v) {
         this.vals[nv] = v;
         this.valCells[nv] = c;
+        this.valRow[nv] = nr;
+        this.row[nr] = v;
         nv++;
       }
+      nr++;
     }
     this.nCells = nc;
     this.nVals = nv;
+    this.rowLen = nr;
+  }
+
+  /**
+   * The reference's `_center` of the row (needs nVals ≥ 1): fills `dev` and returns the mean,
+   * min + Σ(row − min) / count with the sum in numpy's pairwise order over the whole row.
+   */
+  centre(): number {
+    const row = this.row;
+    const dev = this.dev;
+    const n = this.rowLen;
+    let lo = Infinity;
+    for (let i = 0; i < n; i++) if (row[i]! < lo) lo = row[i]!;
+    for (let i = 0; i < n; i++) {
+      const v = row[i]!;
+      dev[i] = v === v ? v - lo : 0;
+    }
+    const m = pairwiseSum(dev, 0, n) / this.nVals;
+    for (let i = 0; i < n; i++) dev[i] = row[i] === row[i] ? dev[i]! - m : 0;
+    return lo + m;
+  }
+
+  /** Sample standard deviation (ddof 1) from `dev` after centre(); NaN below 2 values. */
+  std(): number {
+    const n = this.rowLen;
+    return this.nVals > 1 ? Math.sqrt(pairwiseDot(this.dev, 0, this.dev, 0, n) / (this.nVals - 1)) : NaN;
   }
 
   /** Writes v to every cross-section cell of the gathered date. */
@@ -80,52 +135,39 @@ class Column {
   }
 }
 
-/** Smallest value of vals[0..m) (m >= 1): the shift that makes the two-pass moments exact on equal values. */
+/** Smallest value of vals[0..m) (m >= 1). */
 function minOf(vals: Float64Array, m: number): number {
   let lo = vals[0]!;
   for (let k = 1; k < m; k++) if (vals[k]! < lo) lo = vals[k]!;
   return lo;
 }
 
-/** Mean of the shifted values vals − ref (the reference's `_center`). */
-function shiftedMean(vals: Float64Array, m: number, ref: number): number {
-  let s = 0;
-  for (let k = 0; k < m; k++) s += vals[k]! - ref;
-  return s / m;
-}
-
-function sampleStd(vals: Float64Array, m: number): number {
-  if (m < 2) return NaN;
-  const ref = minOf(vals, m);
-  const md = shiftedMean(vals, m, ref);
-  let s2 = 0;
-  for (let k = 0; k < m; k++) {
-    const d = vals[k]! - ref - md;
-    s2 += d * d;
-  }
-  return Math.sqrt(s2 / (m - 1));
-}
-
-/** scipy.stats.skew / kurtosis (bias=True, fisher=True) with scipy's zero-variance rule. */
-function scipyMoment(vals: Float64Array, m: number, kurt: boolean): number {
+/**
+ * scipy.stats.skew / kurtosis (bias=True, fisher=True) with scipy's zero-variance rule, from the
+ * centred row (`_central_moments`: m_k = Σd^k / count, d³ as d²·d, d⁴ as d²·d², sums pairwise).
+ * `d2` is work space of the row's length.
+ */
+function scipyMoment(col: Column, kurt: boolean, d2: Float64Array): number {
+  const m = col.nVals;
   if (m < (kurt ? 4 : 3)) return NaN;
-  const ref = minOf(vals, m);
-  const md = shiftedMean(vals, m, ref);
-  let s2 = 0;
-  let s3 = 0;
-  let s4 = 0;
-  for (let k = 0; k < m; k++) {
-    const d = vals[k]! - ref - md;
-    const d2 = d * d;
-    s2 += d2;
-    s3 += d2 * d;
-    s4 += d2 * d2;
-  }
-  const m2 = s2 / m;
-  const mean = ref + md;
+  const mean = col.centre();
+  const dev = col.dev;
+  const n = col.rowLen;
+  for (let i = 0; i < n; i++) d2[i] = dev[i]! * dev[i]!;
+  const m2 = pairwiseSum(d2, 0, n) / m;
   const tiny = 1e-15 * mean; // np.finfo(float64).resolution
   if (m2 <= tiny * tiny) return NaN;
-  return kurt ? s4 / m / (m2 * m2) - 3 : s3 / m / m2 ** 1.5;
+  return kurt ? pairwiseDot(d2, 0, d2, 0, n) / m / (m2 * m2) - 3 : pairwiseDot(d2, 0, dev, 0, n) / m / m2 ** 1.5;
+}
+
+/** Per date: one number from the gathered column, broadcast to the whole cross-section (NaN if no value). */
+function broadcastColumn(x: Float64Array, out: Float64Array, p: CrossSectionShape, stat: (col: Column) => number): void {
+  const col = new Column(p.nInst);
+  for (let t = 0; t < p.nDates; t++) {
+    col.gather(x, out, p, t);
+    if (col.nCells === 0) continue;
+    col.broadcast(out, col.nVals === 0 ? NaN : stat(col));
+  }
 }
 
 /** vals[0..m) and their cells may be reordered (scratch). */
@@ -142,14 +184,14 @@ function broadcastAggregate(x: Float64Array, out: Float64Array, p: CrossSectionS
 }
 
 export function csMean(x: Float64Array, out: Float64Array, p: CrossSectionShape): void {
-  broadcastAggregate(x, out, p, (v, m) => {
-    const ref = minOf(v, m);
-    return ref + shiftedMean(v, m, ref);
-  });
+  broadcastColumn(x, out, p, (col) => col.centre());
 }
 
 export function csStd(x: Float64Array, out: Float64Array, p: CrossSectionShape): void {
-  broadcastAggregate(x, out, p, sampleStd);
+  broadcastColumn(x, out, p, (col) => {
+    col.centre();
+    return col.std();
+  });
 }
 
 export function csMedian(x: Float64Array, out: Float64Array, p: CrossSectionShape): void {
@@ -172,11 +214,13 @@ export function csMin(x: Float64Array, out: Float64Array, p: CrossSectionShape):
 }
 
 export function csSkew(x: Float64Array, out: Float64Array, p: CrossSectionShape): void {
-  broadcastAggregate(x, out, p, (v, m) => scipyMoment(v, m, false));
+  const d2 = new Float64Array(p.nInst);
+  broadcastColumn(x, out, p, (col) => scipyMoment(col, false, d2));
 }
 
 export function csKurt(x: Float64Array, out: Float64Array, p: CrossSectionShape): void {
-  broadcastAggregate(x, out, p, (v, m) => scipyMoment(v, m, true));
+  const d2 = new Float64Array(p.nInst);
+  broadcastColumn(x, out, p, (col) => scipyMoment(col, true, d2));
 }
 
 export function csRank(x: Float64Array, out: Float64Array, p: CrossSectionShape): void {
@@ -206,13 +250,13 @@ export function csZscore(x: Float64Array, out: Float64Array, p: CrossSectionShap
     const m = col.nVals;
     col.nanWhereMissing(x, out);
     if (m === 0) continue;
-    const v = col.vals;
-    const ref = minOf(v, m);
-    const md = shiftedMean(v, m, ref);
-    const std = sampleStd(v, m);
+    col.centre();
+    const std = col.std();
+    const dev = col.dev;
     for (let k = 0; k < m; k++) {
-      const z = (v[k]! - ref - md) / std;
-      out[col.valCells[k]!] = z - z === 0 ? z : NaN;
+      const c = col.valCells[k]!;
+      const z = dev[col.valRow[k]!]! / std;
+      out[c] = z - z === 0 ? z : NaN;
     }
   }
 }
@@ -224,8 +268,13 @@ export function csScale(x: Float64Array, out: Float64Array, p: CrossSectionShape
     const m = col.nVals;
     col.nanWhereMissing(x, out);
     const v = col.vals;
-    let s = 0;
-    for (let k = 0; k < m; k++) s += Math.abs(v[k]!);
+    // np.nansum(|x|) over the row: NaN → 0, numpy's pairwise order
+    const absRow = col.dev;
+    for (let i = 0; i < col.rowLen; i++) {
+      const r = col.row[i]!;
+      absRow[i] = r === r ? Math.abs(r) : 0;
+    }
+    const s = pairwiseSum(absRow, 0, col.rowLen);
     for (let k = 0; k < m; k++) {
       const r = (v[k]! * a) / s;
       out[col.valCells[k]!] = r - r === 0 ? r : NaN;

@@ -7,7 +7,11 @@
  * them to NaN after each node (and, in the quanta dialect, maps non-finite
  * values to NaN).
  *
- * Semantics follow shared/reference/README.md (the pandas reference evaluator).
+ * Semantics follow shared/reference/README.md (the pandas reference evaluator). The quanta
+ * dialect's sums, products, moments, co-moments and regressions over windows up to
+ * REPLAY_WINDOW_MAX days run in the reference's own arithmetic (./window-replay.ts), so they
+ * agree with it to the last bit; the qlib dialect keeps the block schemes (plus the replays
+ * of ./comoments-replay.ts).
  */
 import type { CallNode, Dialect } from "../ast.ts";
 import type { Panel } from "../panel.ts";
@@ -30,6 +34,9 @@ import { rollingExtremes, type ExtremeOutput } from "./order-deque.ts";
 import { rollingCorr, rollingCov, rollingRegression, rollingTimeRegression } from "./regression.ts";
 import type { Scratch } from "./scratch.ts";
 import { delta, deltaFirst, firstValue, pctChange, shift } from "./shift.ts";
+import {
+  REPLAY_WINDOW_MAX, replayCoMoments, replayMoments2, replayProd, replaySkewKurt, replaySum, replaySumIf, sequenceSumsPairwise,
+} from "./window-replay.ts";
 
 /** A node's value: a panel-sized instrument-major array, or a scalar (a literal or a scalar-only subtree). */
 export type Value = number | Float64Array;
@@ -197,10 +204,19 @@ const quantaRegression: OpImpl = (env, vals, lits, node) => {
     const m = b.args[0];
     if (m === undefined || m.kind !== "num") throw new Error("SEQUENCE(n) needs a numeric literal");
     n = Math.min(n, m.value);
-    forEachSpan(env.panel, (s, e) => rollingTimeRegression(y, outs, s, e, n, false, env.scratch));
+    if (n <= REPLAY_WINDOW_MAX) {
+      const { nDates, nInst } = env.panel;
+      forEachSpan(env.panel, (s, e) => {
+        const pairwise = sequenceSumsPairwise(nDates, nInst, Math.floor(s / nDates), n);
+        replayCoMoments(y, null, outs, s, e, n, env.scratch, pairwise);
+      });
+    } else {
+      forEachSpan(env.panel, (s, e) => rollingTimeRegression(y, outs, s, e, n, false, env.scratch));
+    }
   } else {
     const x = env.array(arg(vals, 1));
-    forEachSpan(env.panel, (s, e) => rollingRegression(y, x, outs, s, e, n, env.scratch));
+    if (n <= REPLAY_WINDOW_MAX) forEachSpan(env.panel, (s, e) => replayCoMoments(y, x, outs, s, e, n, env.scratch));
+    else forEachSpan(env.panel, (s, e) => rollingRegression(y, x, outs, s, e, n, env.scratch));
   }
   return ownOutput(env, node);
 };
@@ -219,6 +235,30 @@ function corr(qlibMask: boolean): OpImpl {
     const out = env.alloc();
     forEachSpan(env.panel, (s, e) => rollingCorr(x, y, out, s, e, n, qlibMask, env.scratch));
     return out;
+  };
+}
+
+/** TS_CORR / TS_COVARIANCE: the reference's arithmetic window by window up to REPLAY_WINDOW_MAX days. */
+function quantaCoMoment(isCorr: boolean): OpImpl {
+  const block = isCorr ? corr(false) : cov;
+  return (env, vals, lits, node) => {
+    const n = lit(lits, 2, node.op).value;
+    if (n > REPLAY_WINDOW_MAX) return block(env, vals, lits, node);
+    const x = env.array(arg(vals, 0));
+    const y = env.array(arg(vals, 1));
+    const out = env.alloc();
+    const outs = isCorr ? { corr: out } : { cov: out };
+    forEachSpan(env.panel, (s, e) => replayCoMoments(x, y, outs, s, e, n, env.scratch));
+    return out;
+  };
+}
+
+/** `replay` (./window-replay.ts) for windows up to REPLAY_WINDOW_MAX days, `block` beyond. */
+function replayUpTo(replay: (x: Float64Array, out: Float64Array, start: number, end: number, n: number, scratch: Scratch) => void, block: SpanKernel): OpImpl {
+  return (env, vals, lits, node) => {
+    const n = lit(lits, 1, node.op).value;
+    if (n > REPLAY_WINDOW_MAX) return perSpan(block)(env, vals, lits, node);
+    return perSpan((x, o, s, e, w) => replay(x, o, s, e, w, env.scratch))(env, vals, lits, node);
   };
 }
 
@@ -325,8 +365,11 @@ function extremeFamily(fallback: OpImpl): OpImpl {
   };
 }
 
-/** Mean / Std / Var and their family members: one moments pass fills them all. */
-function momentsFamily(fallback: OpImpl): OpImpl {
+/**
+ * Mean / Std / Var and their family members: one moments pass fills them all. `replay`
+ * (the quanta dialect): windows up to REPLAY_WINDOW_MAX days in the reference's arithmetic.
+ */
+function momentsFamily(fallback: OpImpl, replay = false): OpImpl {
   return (env, vals, lits, node) => {
     const l = lit(lits, 1, node.op);
     if (!l.isInt) return fallback(env, vals, lits, node);
@@ -335,8 +378,25 @@ function momentsFamily(fallback: OpImpl): OpImpl {
     const members = env.familyMembers();
     const outs = [own, ...members.map((m) => m.out)];
     const modes = Int32Array.from([node, ...members.map((m) => m.node)], (c) => MOMENT_EMIT[c.op]!);
-    forEachSpan(env.panel, (s, e) => moments2MultiInto(x, s, outs, modes, s, e - s, l.value, 0, env.scratch));
+    if (replay && l.value >= 1 && l.value <= REPLAY_WINDOW_MAX) {
+      forEachSpan(env.panel, (s, e) => replayMoments2(x, outs, modes, s, e, l.value, 0, env.scratch));
+    } else {
+      forEachSpan(env.panel, (s, e) => moments2MultiInto(x, s, outs, modes, s, e - s, l.value, 0, env.scratch));
+    }
     return own;
+  };
+}
+
+/** One statistic of the mean/variance family for the quanta dialect (REPLAY_WINDOW_MAX as momentsFamily). */
+function quantaMoment2(mode: Emit2, k: number, block: SpanKernel): OpImpl {
+  return (env, vals, lits, node) => {
+    const n = lit(lits, 1, node.op).value;
+    if (n > REPLAY_WINDOW_MAX) return perSpan(block)(env, vals, lits, node);
+    const x = env.array(arg(vals, 0));
+    const out = env.alloc();
+    const modes = Int32Array.of(mode);
+    forEachSpan(env.panel, (s, e) => replayMoments2(x, [out], modes, s, e, n, k, env.scratch));
+    return out;
   };
 }
 
@@ -408,39 +468,40 @@ const QLIB: Record<string, OpImpl> = {
 const QUANTA: Record<string, OpImpl> = {
   DELTA: perSpan(delta),
   DELAY: perSpan(shift),
-  TS_MEAN: momentsFamily(perSpan(rollingMean)),
-  TS_SUM: perSpan(rollingSum),
-  SUMAC: perSpan(rollingSum),
-  TS_STD: momentsFamily(perSpan(rollingStd)),
-  TS_VAR: momentsFamily(perSpan(rollingVar)),
+  TS_MEAN: momentsFamily(perSpan(rollingMean), true),
+  TS_SUM: replayUpTo(replaySum, rollingSum),
+  SUMAC: replayUpTo(replaySum, rollingSum),
+  TS_STD: momentsFamily(perSpan(rollingStd), true),
+  TS_VAR: momentsFamily(perSpan(rollingVar), true),
   TS_MAX: extremeFamily(perSpan(rollingMax)),
   TS_MIN: extremeFamily(perSpan(rollingMin)),
   TS_MEDIAN: sortedFamily,
   TS_RANK: sortedFamily,
-  TS_ZSCORE: perSpan(rollingZscore),
+  TS_ZSCORE: quantaMoment2(Emit2.Zscore, 0, rollingZscore),
   TS_PCTCHANGE: perSpan(pctChange),
-  TS_CORR: corr(false),
-  TS_COVARIANCE: cov,
+  TS_CORR: quantaCoMoment(true),
+  TS_COVARIANCE: quantaCoMoment(false),
   TS_ARGMAX: extremeFamily(perSpan(rollingArgMax)),
   TS_ARGMIN: extremeFamily(perSpan(rollingArgMin)),
   HIGHDAY: extremeFamily(perSpan(highDay)),
   LOWDAY: extremeFamily(perSpan(lowDay)),
-  TS_SKEW: perSpan((x, o, s, e, n) => rollingSkew(x, o, s, e, n, "scipy")),
-  TS_KURT: perSpan((x, o, s, e, n) => rollingKurt(x, o, s, e, n, "scipy")),
+  TS_SKEW: replayUpTo((x, o, s, e, n, sc) => replaySkewKurt(x, o, s, e, n, false, sc), (x, o, s, e, n) => rollingSkew(x, o, s, e, n, "scipy")),
+  TS_KURT: replayUpTo((x, o, s, e, n, sc) => replaySkewKurt(x, o, s, e, n, true, sc), (x, o, s, e, n) => rollingKurt(x, o, s, e, n, "scipy")),
   TS_QUANTILE: sortedFamily,
   PERCENTILE: (env, vals, lits, node) => {
     const q = lit(lits, 1, node.op).value;
     return perSpan((x, o, s, e, n) => rollingQuantile(x, o, s, e, n, q), 2)(env, vals, lits, node);
   },
   TS_MAD: perSpan(rollingMedianAbsDev),
-  PROD: perSpan(rollingProd),
+  PROD: replayUpTo(replayProd, rollingProd),
   COUNT: perSpan(rollingCountTrue),
   SUMIF: (env, vals, lits, node) => {
     const a = env.array(arg(vals, 0));
     const c = env.array(arg(vals, 2));
     const n = lit(lits, 1, node.op).value;
     const out = env.alloc();
-    forEachSpan(env.panel, (s, e) => rollingSumIf(a, c, out, s, e, n, env.scratch));
+    if (n <= REPLAY_WINDOW_MAX) forEachSpan(env.panel, (s, e) => replaySumIf(a, c, out, s, e, n, env.scratch));
+    else forEachSpan(env.panel, (s, e) => rollingSumIf(a, c, out, s, e, n, env.scratch));
     return out;
   },
   RANK: crossSection(csRank),
@@ -458,7 +519,7 @@ const QUANTA: Record<string, OpImpl> = {
   MIN: (env, vals, lits, node) => (vals.length === 1 ? crossSection(csMin)(env, vals, lits, node) : elementExtreme(Binary.Min)(env, vals, lits, node)),
   SMA: (env, vals, lits, node) => {
     const m = lits[2];
-    if (m === undefined) return perSpan(rollingMean)(env, vals, lits, node);
+    if (m === undefined) return quantaMoment2(Emit2.Mean, 0, rollingMean)(env, vals, lits, node);
     return perSpan((x, o, s, e, n) => smaRecursive(x, o, s, e, n, m.value))(env, vals, lits, node);
   },
   EMA: perSpan(emaSpan),
@@ -470,9 +531,9 @@ const QUANTA: Record<string, OpImpl> = {
     return perSpan((x, o, s, e, sh) => macd(x, o, s, e, sh, l, env.scratch))(env, vals, lits, node);
   },
   RSI: (env, vals, lits, node) => perSpan((x, o, s, e, n) => rsi(x, o, s, e, n, env.scratch))(env, vals, lits, node),
-  BB_MIDDLE: perSpan(rollingMean),
-  BB_UPPER: perSpan((x, o, s, e, n) => rollingBand(x, o, s, e, n, 2)),
-  BB_LOWER: perSpan((x, o, s, e, n) => rollingBand(x, o, s, e, n, -2)),
+  BB_MIDDLE: quantaMoment2(Emit2.Mean, 0, rollingMean),
+  BB_UPPER: quantaMoment2(Emit2.Band, 2, (x, o, s, e, n) => rollingBand(x, o, s, e, n, 2)),
+  BB_LOWER: quantaMoment2(Emit2.Band, -2, (x, o, s, e, n) => rollingBand(x, o, s, e, n, -2)),
   REGBETA: quantaRegression,
   REGRESI: quantaRegression,
   ABS: unary(Unary.Abs),

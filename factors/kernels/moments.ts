@@ -28,6 +28,16 @@
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
 
+/**
+ * A central sum of squares (or of 4th powers) from raw sums, clamped at 0 against rounding.
+ * The inputs are finite, so NaN here can only be ∞ − ∞ from squares that overflowed: that
+ * window's sum is +∞, as the reference's overflowing squared deviations are (its variance is
+ * then NaN, its correlations, slopes and z-scores 0), never 0.
+ */
+export function nonNegative(q: number): number {
+  return q > 0 ? q : q <= 0 ? 0 : Infinity;
+}
+
 /** Window length actually used: n = 0 (expanding) or n past the span is the whole span. */
 function blockWidth(n: number, len: number): number {
   if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`window must be an integer >= 0, got ${n}`);
@@ -154,6 +164,19 @@ export function rollingCountTrue(
 }
 
 /**
+ * The series SUMIF sums over a window: A where C is true, 0 where C is false, NaN where
+ * either is invalid (written to tmp[0, len) from a[start…], c[start…]).
+ */
+export function sumIfSeries(a: Float64Array, c: Float64Array, start: number, len: number, tmp: Float64Array): Float64Array {
+  for (let r = 0; r < len; r++) {
+    const v = a[start + r]!;
+    const k = c[start + r]!;
+    tmp[r] = v - v === 0 && k - k === 0 ? (k !== 0 ? v : 0) : NaN;
+  }
+  return tmp;
+}
+
+/**
  * quanta SUMIF(A, n, C): Σ A over the days with C true, among the days where A
  * and C are both valid (a valid day with C false counts as 0); NaN where none.
  */
@@ -167,12 +190,7 @@ export function rollingSumIf(
   scratch: Scratch = defaultScratch,
 ): void {
   const len = end - start;
-  const tmp = scratch.f64(2, len);
-  for (let r = 0; r < len; r++) {
-    const v = a[start + r]!;
-    const k = c[start + r]!;
-    tmp[r] = v - v === 0 && k - k === 0 ? (k !== 0 ? v : 0) : NaN;
-  }
+  const tmp = sumIfSeries(a, c, start, len, scratch.f64(2, len));
   blockSum(tmp, 0, out, start, len, n, scratch);
 }
 
@@ -192,6 +210,32 @@ export const Emit2 = {
   /** mean + k·std (k may be negative) */
   Band: 4,
 } as const;
+
+/** The output of each statistic asked for (outs[e] receives statistic modes[e]; at most one each). */
+export interface Emit2Outputs {
+  readonly mean?: Float64Array | undefined;
+  readonly variance?: Float64Array | undefined;
+  readonly std?: Float64Array | undefined;
+  readonly zscore?: Float64Array | undefined;
+  readonly band?: Float64Array | undefined;
+}
+
+/** Routes a family pass's outputs by statistic, once per call, so kernels store per statistic with no switch per cell. */
+export function routeEmit2(outs: readonly Float64Array[], modes: Int32Array): Emit2Outputs {
+  const r: { -readonly [K in keyof Emit2Outputs]: Float64Array | undefined } = {};
+  for (let e = 0; e < outs.length; e++) {
+    const o = outs[e]!;
+    switch (modes[e]) {
+      case Emit2.Mean: r.mean = o; break;
+      case Emit2.Var: r.variance = o; break;
+      case Emit2.Std: r.std = o; break;
+      case Emit2.Zscore: r.zscore = o; break;
+      default: r.band = o;
+    }
+  }
+  return r;
+}
+
 export type Emit2 = (typeof Emit2)[keyof typeof Emit2];
 
 /**
@@ -234,21 +278,7 @@ export function moments2MultiInto(
   }
   // One output per statistic (a family never asks for the same one twice): plain per-statistic
   // stores below, no loop or switch per cell.
-  let outMean: Float64Array | undefined;
-  let outVar: Float64Array | undefined;
-  let outStd: Float64Array | undefined;
-  let outZ: Float64Array | undefined;
-  let outBand: Float64Array | undefined;
-  for (let e = 0; e < outs.length; e++) {
-    const o = outs[e]!;
-    switch (modes[e]) {
-      case Emit2.Mean: outMean = o; break;
-      case Emit2.Var: outVar = o; break;
-      case Emit2.Std: outStd = o; break;
-      case Emit2.Zscore: outZ = o; break;
-      default: outBand = o;
-    }
-  }
+  const { mean: outMean, variance: outVar, std: outStd, zscore: outZ, band: outBand } = routeEmit2(outs, modes);
   const wantMean = outMean !== undefined;
   const start = 0;
   const end = len;
@@ -286,7 +316,7 @@ export function moments2MultiInto(
           const q = s2 - m * s1;
           sufAnchor[j] = anchor;
           sufOff[j] = m;
-          sufM2[j] = q > 0 ? q : 0;
+          sufM2[j] = nonNegative(q);
           sufMin[j] = lo;
           sufS1[j] = s1;
         }
@@ -322,7 +352,7 @@ export function moments2MultiInto(
       if (c > 0) {
         off = s1 / c;
         const q = s2 - off * s1;
-        m2 = q > 0 ? q : 0;
+        m2 = nonNegative(q);
       }
       const s = t - w + 1;
       if (hasSuffix && s < b0) {
@@ -547,10 +577,10 @@ function moments4(
           const q2 = s2 - m * s1;
           sAnchor[j] = anchor;
           sOff[j] = m;
-          sM2[j] = q2 > 0 ? q2 : 0;
+          sM2[j] = nonNegative(q2);
           sM3[j] = s3 - 3 * m * s2 + 2 * m * m * s1;
           const q4 = s4 - 4 * m * s3 + 6 * m * m * s2 - 3 * m * m * m * s1;
-          sM4[j] = q4 > 0 ? q4 : 0;
+          sM4[j] = nonNegative(q4);
         }
       }
     }
@@ -583,9 +613,9 @@ function moments4(
         const q2 = s2 - m * s1;
         const q4 = s4 - 4 * m * s3 + 6 * m * m * s2 - 3 * m * m * m * s1;
         off = m;
-        m2 = q2 > 0 ? q2 : 0;
+        m2 = nonNegative(q2);
         m3 = s3 - 3 * m * s2 + 2 * m * m * s1;
-        m4 = q4 > 0 ? q4 : 0;
+        m4 = nonNegative(q4);
       }
       const s = t - w + 1;
       if (hasSuffix && s < b0) {

@@ -17,10 +17,12 @@
  * (./comoments-replay.ts): qlib's time regressions (Slope/Rsquare/Resi) of
  * 1 … REPLAY_MAX_WINDOW days in full (their values are rationals of the prices
  * and tie often), correlations of any window only where the block result is
- * within 1e-7 of ±1 or 0 (the square root makes other ties improbable).
+ * within 1e-7 of ±1 or 0 (the square root makes other ties improbable). The quanta
+ * dialect's TS_CORR, TS_COVARIANCE, REGBETA and REGRESI come here only for windows longer
+ * than ./window-replay.ts's REPLAY_WINDOW_MAX.
  */
 import { CoMode, coMomentAt, REPLAY_MAX_WINDOW, replayTimeRegression } from "./comoments-replay.ts";
-import { Emit2, moments2Into } from "./moments.ts";
+import { Emit2, moments2Into, nonNegative } from "./moments.ts";
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
 
@@ -118,8 +120,8 @@ function comoments(
           sKy[j] = ky;
           sOx[j] = mx;
           sOy[j] = my;
-          sXX[j] = qx > 0 ? qx : 0;
-          sYY[j] = qy > 0 ? qy : 0;
+          sXX[j] = nonNegative(qx);
+          sYY[j] = nonNegative(qy);
           sXY[j] = sxy - mx * sy;
         }
       }
@@ -166,8 +168,8 @@ function comoments(
         const qy = syy - ay * sy;
         mx = ax;
         my = ay;
-        cxx = qx > 0 ? qx : 0;
-        cyy = qy > 0 ? qy : 0;
+        cxx = nonNegative(qx);
+        cyy = nonNegative(qy);
         cxy = sxy - ax * sy;
       }
       const s = t - w + 1;
