@@ -21,14 +21,15 @@ export function wantsPrestartedPool(argv: readonly string[]): boolean {
 }
 
 /**
- * Starts the default pool's workers (EvalPool's default size: all cores) without waiting: the
- * returned promise only says when they have been asked to start.
+ * Starts the default pool's workers (all cores, this thread evaluating on one of them: EvalPool's
+ * callerRuns) without waiting: the returned promise only says when they have been asked to start.
  */
 export function prestartPool(): Promise<unknown> {
-  const threads = availableParallelism();
-  if (threads <= 1) return Promise.resolve();
+  // The pool commands run their pools with callerRuns: all cores, one of them this thread.
+  const workers = availableParallelism() - 1;
+  if (workers < 1) return Promise.resolve();
   // A failure here (piscina missing, …) surfaces again, with its message, when the command builds its pool.
-  started ??= import("./workers.ts").then((w) => w.prestartWorkers(threads)).catch(() => {});
+  started ??= import("./workers.ts").then((w) => w.prestartWorkers(workers)).catch(() => {});
   return started;
 }
 

@@ -7,7 +7,7 @@ import { Evaluator } from "../../factors/evaluate.ts";
 import type { Panel } from "../../factors/panel.ts";
 import { ICEvaluator, LabelCrossSections } from "../../backtest/ic.ts";
 import { panelFromShared } from "../data/shared.ts";
-import type { PoolResult, PoolTask } from "./tasks.ts";
+import type { PoolResult, PoolTask, QueueResult, QueueTask } from "./tasks.ts";
 
 // A worker keeps the few panels and labels it has seen, so derived fields ($return) and the
 // label's prepared cross-sections are built once per worker, not once per task.
@@ -28,7 +28,12 @@ function remember<V>(map: Map<string, V>, key: string, make: () => V): V {
   return v;
 }
 
-export function runPoolTask(task: PoolTask, localPanel?: Panel): PoolResult {
+/**
+ * Runs one task. In a worker the panel is rebuilt from the task's shared descriptor (once per
+ * panel); in-process the caller passes its own panel, and may pass a map to keep evaluators in
+ * across its tasks (their buffers are reused: fresh pages cost a fault each).
+ */
+export function runPoolTask(task: PoolTask, localPanel?: Panel, localEvaluators?: Map<string, Evaluator>): PoolResult {
   const t0 = performance.now();
   const panel = localPanel ?? remember(panels, task.panelId, () => panelFromShared(task.panel));
   const exprs = task.expressions.map((text) => parseExpr(text, task.dialect));
@@ -36,7 +41,9 @@ export function runPoolTask(task: PoolTask, localPanel?: Panel): PoolResult {
   const evaluator = profile
     ? new Evaluator(panel, task.dialect, { profile })
     : localPanel
-      ? new Evaluator(panel, task.dialect)
+      ? localEvaluators
+        ? remember(localEvaluators, task.dialect, () => new Evaluator(panel, task.dialect))
+        : new Evaluator(panel, task.dialect)
       : remember(evaluators, `${task.panelId}|${task.dialect}`, () => new Evaluator(panel, task.dialect));
   let ic: PoolResult["ic"];
   if (task.kind === "values") {
@@ -60,4 +67,14 @@ export function runPoolTask(task: PoolTask, localPanel?: Panel): PoolResult {
     ...(profile ? { profile: [...profile] } : {}),
     ms: performance.now() - t0,
   };
+}
+
+/** Takes tasks from the queue's shared counter and runs them until none is left (see QueueTask). */
+export function drainQueue(queue: QueueTask, localPanel?: Panel, localEvaluators?: Map<string, Evaluator>): QueueResult {
+  const counter = new Int32Array(queue.counter);
+  const done: { index: number; result: PoolResult }[] = [];
+  for (let k = Atomics.add(counter, 0, 1); k < queue.tasks.length; k = Atomics.add(counter, 0, 1)) {
+    done.push({ index: k, result: runPoolTask(queue.tasks[k]!, localPanel, localEvaluators) });
+  }
+  return { done };
 }

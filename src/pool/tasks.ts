@@ -32,6 +32,23 @@ export interface IcTask extends TaskBase {
 
 export type PoolTask = ValuesTask | IcTask;
 
+/**
+ * A queue of tasks drained together by the workers and the calling thread (EvalPool's
+ * callerRuns): each takes the next task index from the shared counter (Atomics.add) until none is
+ * left, so the hand-out needs no message and no turn of anyone's event loop.
+ */
+export interface QueueTask {
+  readonly kind: "queue";
+  /** One Int32: the next task index to take. */
+  readonly counter: SharedArrayBuffer;
+  readonly tasks: readonly PoolTask[];
+}
+
+/** The tasks one thread took from a QueueTask, with their results. */
+export interface QueueResult {
+  readonly done: readonly { readonly index: number; readonly result: PoolResult }[];
+}
+
 export interface PoolResult {
   readonly ic?: readonly ICSummary[];
   /** Self time in ms per operator, when `profile` was asked for. */

@@ -1,6 +1,6 @@
 // Piscina worker entry: one evaluation task per call (see run-task.ts).
-import { runPoolTask } from "./run-task.ts";
-import type { PoolResult, PoolTask } from "./tasks.ts";
+import { drainQueue, runPoolTask } from "./run-task.ts";
+import type { PoolResult, PoolTask, QueueResult, QueueTask } from "./tasks.ts";
 import { warmUp, warmUpRanking } from "./warmup.ts";
 import { trace } from "../trace.ts";
 
@@ -13,7 +13,12 @@ if (!NOWARM) warmUpRanking();
 if (!NOWARM) warmUp("qlib");
 trace("worker: default warm-up done");
 
-export default function evaluateTask(task: PoolTask): PoolResult {
+export default function evaluateTask(task: PoolTask | QueueTask): PoolResult | QueueResult {
+  if (task.kind === "queue") {
+    const r = drainQueue(task);
+    trace(`worker: drained ${r.done.length} task(s) from the queue`);
+    return r;
+  }
   trace(`worker: task of ${task.expressions.length}`);
   const r = runPoolTask(task);
   trace(`worker: task done ${r.ms.toFixed(0)} ms`);

@@ -21,7 +21,7 @@ export function startWorkers(threads: number): Piscina {
 
 let early: { threads: number; piscina: Piscina } | undefined;
 
-/** Starts `threads` workers now, for an EvalPool of that many threads to adopt later. */
+/** Starts `threads` workers now, for an EvalPool with that many worker threads to adopt later. */
 export function prestartWorkers(threads: number): void {
   early ??= { threads, piscina: startWorkers(threads) };
 }

@@ -34,11 +34,22 @@ describe("workers started before the CLI loads", () => {
     await pool.close();
   });
 
+  it("a callerRuns pool of n threads adopts n − 1 workers started for it", async () => {
+    prestartWorkers(1);
+    const pool = new EvalPool({ threads: 2, callerRuns: true });
+    expect(pool.workerThreads).toBe(1);
+    const panel = warmupPanel(6, 40);
+    const { values } = await pool.evaluate(panel, ["$close", "Mean($close, 3)"], "qlib");
+    expect(values[0]).toEqual(panel.fields.get("close"));
+    expect(takeEarlyWorkers(1)).toBeUndefined(); // the pool took them
+    await pool.close();
+  });
+
   it("workers nobody adopted are stopped by closeUnusedPool", async () => {
     await prestartPool();
     if (availableParallelism() > 1) {
       await closeUnusedPool();
-      expect(takeEarlyWorkers(availableParallelism())).toBeUndefined();
+      expect(takeEarlyWorkers(availableParallelism() - 1)).toBeUndefined();
     }
     await closeUnusedPool(); // nothing left: a no-op
   });

@@ -27,7 +27,7 @@ export const evalCommand: CommandModule = {
     const { panel } = await loadData(a.data, a);
     const set = prepareFactorSet(items, a.dialect, panel, { strict: a.strict, source: a.exprs });
     for (const s of set.skipped) process.stderr.write(`warning: skipped ${s.name}: ${s.reason}\n`);
-    const pool = new EvalPool(a.threads ? { threads: a.threads } : {});
+    const pool = new EvalPool({ ...(a.threads ? { threads: a.threads } : {}), callerRuns: true });
     try {
       const t1 = performance.now();
       const { values } = await evaluateFactorSet(panel, set.factors, a.dialect, pool);

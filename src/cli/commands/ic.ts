@@ -24,7 +24,7 @@ export const icCommand: CommandModule = {
     const items = readExpressionsTsv(a.exprs);
     // The workers (started by entry.ts, or now) boot and warm their JIT up while this thread
     // loads the data.
-    const pool = new EvalPool(a.threads ? { threads: a.threads } : {});
+    const pool = new EvalPool({ ...(a.threads ? { threads: a.threads } : {}), callerRuns: true });
     pool.warm();
     try {
       // The label at t needs closes up to t+2, so data after --end is read (as the reference
