@@ -10,6 +10,8 @@
  */
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
+// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+const NAN = 0 / 0;
 
 /** pandas' alpha for `ewm(span=s)`: com = (s − 1) / 2, alpha = 1 / (1 + com). */
 export function alphaFromSpan(span: number): number {
@@ -31,11 +33,11 @@ export function ewmInto(
 ): void {
   const decay = 1 - alpha;
   const newWt = adjust ? 1 : alpha;
-  let weighted = NaN;
+  let weighted = NAN;
   let oldWt = 1;
   for (let r = 0; r < len; r++) {
     let cur = x[xo + r]!;
-    if (cur - cur !== 0) cur = NaN; // pandas turns ±inf into NaN before the window pass
+    if (cur - cur !== 0) cur = NAN; // pandas turns ±inf into NaN before the window pass
     const obs = cur === cur;
     if (weighted === weighted) {
       oldWt *= decay;
@@ -102,16 +104,16 @@ export function rsi(
   if (len <= 0) return;
   const up = scratch.f64(0, len);
   const dn = scratch.f64(1, len);
-  up[0] = NaN;
-  dn[0] = NaN;
+  up[0] = NAN;
+  dn[0] = NAN;
   for (let r = 1; r < len; r++) {
     const d = x[start + r]! - x[start + r - 1]!;
     if (d === d) {
       up[r] = d > 0 ? d : 0;
       dn[r] = d < 0 ? -d : 0;
     } else {
-      up[r] = NaN;
-      dn[r] = NaN;
+      up[r] = NAN;
+      dn[r] = NAN;
     }
   }
   const alpha = alphaFromSpan(n);
@@ -143,7 +145,7 @@ export function qlibWma(x: Float64Array, out: Float64Array, start: number, end: 
         cnt++;
       }
     }
-    out[t] = cnt > 0 ? s / cnt : NaN;
+    out[t] = cnt > 0 ? s / cnt : NAN;
   }
 }
 
@@ -168,7 +170,7 @@ function weightedMean(
         den += wk;
       }
     }
-    out[t] = den > 0 ? num / den : NaN;
+    out[t] = den > 0 ? num / den : NAN;
   }
 }
 

@@ -37,6 +37,9 @@
  */
 import { pairwiseDot } from "./pairwise.ts";
 import type { Scratch } from "./scratch.ts";
+// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+const NAN = 0 / 0;
+const POS_INF = 1 / 0;
 
 /**
  * Longest window whose regressions and covariances are replayed in full; longer ones (and n = 0)
@@ -82,10 +85,10 @@ function gather(x: Float64Array, xo: number, r: number, n: number, w: Float64Arr
   const r0 = r - n + 1;
   for (let k = 0; k < n; k++) {
     const s = r0 + k;
-    let v = NaN;
+    let v = NAN;
     if (s >= 0) {
       v = x[xo + s]!;
-      if (v - v !== 0 || (also !== null && also[ao + s]! - also[ao + s]! !== 0)) v = NaN;
+      if (v - v !== 0 || (also !== null && also[ao + s]! - also[ao + s]! !== 0)) v = NAN;
     }
     w[k] = v;
   }
@@ -97,7 +100,7 @@ function gather(x: Float64Array, xo: number, r: number, n: number, w: Float64Arr
  * to right. Returns the number of included points.
  */
 function center(w: Float64Array, n: number, dev: Float64Array): number {
-  let lo = Infinity;
+  let lo = POS_INF;
   let cnt = 0;
   for (let k = 0; k < n; k++) {
     const v = w[k]!;
@@ -225,7 +228,7 @@ export function replayTimeRegression(
     const b = sxy / sxx;
     const o = oo + r;
     if (beta !== undefined) beta[o] = b;
-    if (r2 !== undefined) r2[o] = mask && Math.sqrt(syy / (n - 1)) <= STD_EPS ? NaN : (sxy * sxy) / (sxx * syy);
+    if (r2 !== undefined) r2[o] = mask && Math.sqrt(syy / (n - 1)) <= STD_EPS ? NAN : (sxy * sxy) / (sxx * syy);
     if (resi !== undefined) resi[o] = y[yo + r]! - lo - m - b * half;
   }
 }
@@ -251,8 +254,8 @@ function windowMinima(
     } else {
       run = 0;
     }
-    lows[r] = head < tail ? y[yo + deque[head]!]! : NaN;
-    allValid[r] = run >= n ? 0 : NaN;
+    lows[r] = head < tail ? y[yo + deque[head]!]! : NAN;
+    allValid[r] = run >= n ? 0 : NAN;
   }
 }
 
@@ -265,9 +268,9 @@ function timeRegressionAt(
   const dx = scratch.f64(10, n);
   gather(y, yo, r, n, w, null, 0);
   const cnt = center(w, n, dy);
-  let b = NaN;
-  let q = NaN;
-  let e = NaN;
+  let b = NAN;
+  let q = NAN;
+  let e = NAN;
   if (cnt >= 2) {
     let sk = 0;
     for (let k = 0; k < n; k++) if (w[k] === w[k]) sk += k;
@@ -278,7 +281,7 @@ function timeRegressionAt(
     b = sxy / sxx;
     if (outs.r2 !== undefined) {
       const syy = seqDot(dy, dy, n);
-      q = mask && Math.sqrt(syy / (cnt - 1)) <= STD_EPS ? NaN : (sxy * sxy) / (sxx * syy);
+      q = mask && Math.sqrt(syy / (cnt - 1)) <= STD_EPS ? NAN : (sxy * sxy) / (sxx * syy);
     }
     if (w[n - 1] === w[n - 1]) e = dy[n - 1]! - b * (n - 1 - xm);
   }
@@ -307,10 +310,10 @@ export function coMomentAt(
   gather(b, bo, r, n, wb, a, ao);
   const cnt = center(wa, n, da);
   center(wb, n, db);
-  if (cnt < 2) return NaN;
+  if (cnt < 2) return NAN;
   const sab = seqDot(da, db, n);
   if (mode === CoMode.Cov) return sab / (cnt - 1);
-  if (mode === CoMode.QlibCorr && (ownStdTiny(a, ao, r, n, scratch) || ownStdTiny(b, bo, r, n, scratch))) return NaN;
+  if (mode === CoMode.QlibCorr && (ownStdTiny(a, ao, r, n, scratch) || ownStdTiny(b, bo, r, n, scratch))) return NAN;
   return sab / Math.sqrt(seqDot(da, da, n) * seqDot(db, db, n));
 }
 

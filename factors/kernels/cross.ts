@@ -33,6 +33,9 @@ import type { Panel } from "../panel.ts";
 import { sortWithPayload } from "./cross-sort.ts";
 import { pairwiseDot, pairwiseSum } from "./pairwise.ts";
 import { sortedMedian } from "./order-sorted.ts";
+// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+const NAN = 0 / 0;
+const POS_INF = 1 / 0;
 
 /** The part of a Panel that defines each date's cross-section. */
 export type CrossSectionShape = Pick<Panel, "nDates" | "nInst" | "first" | "last" | "member">;
@@ -74,9 +77,9 @@ class Column {
     for (let i = 0; i < nInst; i++) {
       const c = i * nDates + t;
       const begun = t >= first[i]!;
-      if (begun) this.row[nr] = NaN;
+      if (begun) this.row[nr] = NAN;
       if (!begun || t > last[i]! || (member !== undefined && member[c] !== 1)) {
-        out[c] = NaN;
+        out[c] = NAN;
         if (begun) nr++;
         continue;
       }
@@ -104,7 +107,7 @@ class Column {
     const row = this.row;
     const dev = this.dev;
     const n = this.rowLen;
-    let lo = Infinity;
+    let lo = POS_INF;
     for (let i = 0; i < n; i++) if (row[i]! < lo) lo = row[i]!;
     for (let i = 0; i < n; i++) {
       const v = row[i]!;
@@ -118,7 +121,7 @@ class Column {
   /** Sample standard deviation (ddof 1) from `dev` after centre(); NaN below 2 values. */
   std(): number {
     const n = this.rowLen;
-    return this.nVals > 1 ? Math.sqrt(pairwiseDot(this.dev, 0, this.dev, 0, n) / (this.nVals - 1)) : NaN;
+    return this.nVals > 1 ? Math.sqrt(pairwiseDot(this.dev, 0, this.dev, 0, n) / (this.nVals - 1)) : NAN;
   }
 
   /** Writes v to every cross-section cell of the gathered date. */
@@ -130,7 +133,7 @@ class Column {
   nanWhereMissing(x: Float64Array, out: Float64Array): void {
     for (let k = 0; k < this.nCells; k++) {
       const c = this.cells[k]!;
-      if (x[c] !== x[c]) out[c] = NaN;
+      if (x[c] !== x[c]) out[c] = NAN;
     }
   }
 }
@@ -149,14 +152,14 @@ function minOf(vals: Float64Array, m: number): number {
  */
 function scipyMoment(col: Column, kurt: boolean, d2: Float64Array): number {
   const m = col.nVals;
-  if (m < (kurt ? 4 : 3)) return NaN;
+  if (m < (kurt ? 4 : 3)) return NAN;
   const mean = col.centre();
   const dev = col.dev;
   const n = col.rowLen;
   for (let i = 0; i < n; i++) d2[i] = dev[i]! * dev[i]!;
   const m2 = pairwiseSum(d2, 0, n) / m;
   const tiny = 1e-15 * mean; // np.finfo(float64).resolution
-  if (m2 <= tiny * tiny) return NaN;
+  if (m2 <= tiny * tiny) return NAN;
   return kurt ? pairwiseDot(d2, 0, d2, 0, n) / m / (m2 * m2) - 3 : pairwiseDot(d2, 0, dev, 0, n) / m / m2 ** 1.5;
 }
 
@@ -166,7 +169,7 @@ function broadcastColumn(x: Float64Array, out: Float64Array, p: CrossSectionShap
   for (let t = 0; t < p.nDates; t++) {
     col.gather(x, out, p, t);
     if (col.nCells === 0) continue;
-    col.broadcast(out, col.nVals === 0 ? NaN : stat(col));
+    col.broadcast(out, col.nVals === 0 ? NAN : stat(col));
   }
 }
 
@@ -179,7 +182,7 @@ function broadcastAggregate(x: Float64Array, out: Float64Array, p: CrossSectionS
   for (let t = 0; t < p.nDates; t++) {
     col.gather(x, out, p, t);
     if (col.nCells === 0) continue;
-    col.broadcast(out, col.nVals === 0 ? NaN : agg(col.vals, col.nVals, col.valCells));
+    col.broadcast(out, col.nVals === 0 ? NAN : agg(col.vals, col.nVals, col.valCells));
   }
 }
 
@@ -256,7 +259,7 @@ export function csZscore(x: Float64Array, out: Float64Array, p: CrossSectionShap
     for (let k = 0; k < m; k++) {
       const c = col.valCells[k]!;
       const z = dev[col.valRow[k]!]! / std;
-      out[c] = z - z === 0 ? z : NaN;
+      out[c] = z - z === 0 ? z : NAN;
     }
   }
 }
@@ -277,7 +280,7 @@ export function csScale(x: Float64Array, out: Float64Array, p: CrossSectionShape
     const s = pairwiseSum(absRow, 0, col.rowLen);
     for (let k = 0; k < m; k++) {
       const r = (v[k]! * a) / s;
-      out[col.valCells[k]!] = r - r === 0 ? r : NaN;
+      out[col.valCells[k]!] = r - r === 0 ? r : NAN;
     }
   }
 }

@@ -12,6 +12,10 @@
  * - `nanLogic` = true (quanta): a comparison, && || !, or a condition with a NaN
  *   operand gives NaN.
  */
+// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+const NAN = 0 / 0;
+const NEG_INF = -1 / 0;
+const POS_INF = 1 / 0;
 
 export const Unary = {
   Neg: 0,
@@ -59,7 +63,7 @@ function maskOf(a: Float64Array, len: number): number {
 /** numpy's float power on IEEE doubles (C pow), which differs from Math.pow in two corners. */
 export function cpow(x: number, y: number): number {
   if (x === 1) return 1;
-  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
+  if (x === -1 && (y === POS_INF || y === NEG_INF)) return 1;
   return Math.pow(x, y);
 }
 
@@ -75,7 +79,7 @@ export function unaryInto(op: Unary, a: Float64Array, out: Float64Array, nanLogi
       if (nanLogic) {
         for (let k = 0; k < len; k++) {
           const x = a[k & ma]!;
-          out[k] = x !== x ? NaN : x === 0 ? 1 : 0;
+          out[k] = x !== x ? NAN : x === 0 ? 1 : 0;
         }
       } else {
         for (let k = 0; k < len; k++) out[k] = a[k & ma]! === 0 ? 1 : 0;
@@ -93,7 +97,7 @@ export function unaryInto(op: Unary, a: Float64Array, out: Float64Array, nanLogi
     case Unary.LogPositive:
       for (let k = 0; k < len; k++) {
         const x = a[k & ma]!;
-        out[k] = x > 0 ? Math.log(x) : NaN;
+        out[k] = x > 0 ? Math.log(x) : NAN;
       }
       return;
     case Unary.Exp:
@@ -182,7 +186,7 @@ function logicNan(op: Binary, a: Float64Array, ma: number, b: Float64Array, mb: 
     const x = a[k & ma]!;
     const y = b[k & mb]!;
     let r: number;
-    if (x !== x || y !== y) r = NaN;
+    if (x !== x || y !== y) r = NAN;
     else {
       switch (op) {
         case Binary.Gt: r = x > y ? 1 : 0; break;
@@ -213,7 +217,7 @@ export function whereInto(
   if (nanLogic) {
     for (let k = 0; k < len; k++) {
       const x = c[k & mc]!;
-      out[k] = x !== x ? NaN : x !== 0 ? a[k & ma]! : b[k & mb]!;
+      out[k] = x !== x ? NAN : x !== 0 ? a[k & ma]! : b[k & mb]!;
     }
   } else {
     for (let k = 0; k < len; k++) out[k] = c[k & mc]! !== 0 ? a[k & ma]! : b[k & mb]!;
@@ -224,6 +228,6 @@ export function whereInto(
 export function finiteOrNaN(out: Float64Array): void {
   for (let k = 0; k < out.length; k++) {
     const v = out[k]!;
-    if (v - v !== 0) out[k] = NaN;
+    if (v - v !== 0) out[k] = NAN;
   }
 }

@@ -27,6 +27,9 @@
  */
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
+// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+const NAN = 0 / 0;
+const POS_INF = 1 / 0;
 
 /**
  * A central sum of squares (or of 4th powers) from raw sums, clamped at 0 against rounding.
@@ -35,7 +38,7 @@ import type { Scratch } from "./scratch.ts";
  * then NaN, its correlations, slopes and z-scores 0), never 0.
  */
 export function nonNegative(q: number): number {
-  return q > 0 ? q : q <= 0 ? 0 : Infinity;
+  return q > 0 ? q : q <= 0 ? 0 : POS_INF;
 }
 
 /** Window length actually used: n = 0 (expanding) or n past the span is the whole span. */
@@ -84,9 +87,9 @@ function blockSum(x: Float64Array, xo: number, out: Float64Array, oo: number, le
       const s = t - w + 1;
       if (b0 > 0 && s < b0) {
         const j = s - base;
-        out[oo + t] = c + sufCnt[j]! > 0 ? sufAcc[j]! + acc : NaN;
+        out[oo + t] = c + sufCnt[j]! > 0 ? sufAcc[j]! + acc : NAN;
       } else {
-        out[oo + t] = c > 0 ? acc : NaN;
+        out[oo + t] = c > 0 ? acc : NAN;
       }
     }
   }
@@ -125,9 +128,9 @@ function blockProd(x: Float64Array, xo: number, out: Float64Array, oo: number, l
       const s = t - w + 1;
       if (b0 > 0 && s < b0) {
         const j = s - base;
-        out[oo + t] = c + sufCnt[j]! > 0 ? sufAcc[j]! * acc : NaN;
+        out[oo + t] = c + sufCnt[j]! > 0 ? sufAcc[j]! * acc : NAN;
       } else {
-        out[oo + t] = c > 0 ? acc : NaN;
+        out[oo + t] = c > 0 ? acc : NAN;
       }
     }
   }
@@ -158,7 +161,7 @@ export function rollingCountTrue(
   const tmp = scratch.f64(2, len);
   for (let r = 0; r < len; r++) {
     const v = c[start + r]!;
-    tmp[r] = v - v === 0 ? (v !== 0 ? 1 : 0) : NaN;
+    tmp[r] = v - v === 0 ? (v !== 0 ? 1 : 0) : NAN;
   }
   blockSum(tmp, 0, out, start, len, n, scratch);
 }
@@ -171,7 +174,7 @@ export function sumIfSeries(a: Float64Array, c: Float64Array, start: number, len
   for (let r = 0; r < len; r++) {
     const v = a[start + r]!;
     const k = c[start + r]!;
-    tmp[r] = v - v === 0 && k - k === 0 ? (k !== 0 ? v : 0) : NaN;
+    tmp[r] = v - v === 0 && k - k === 0 ? (k !== 0 ? v : 0) : NAN;
   }
   return tmp;
 }
@@ -298,7 +301,7 @@ export function moments2MultiInto(
       let anchor = 0;
       let s1 = 0;
       let s2 = 0;
-      let lo = Infinity;
+      let lo = POS_INF;
       for (let s = b0 - 1; s >= base; s--) {
         const v = x[xo + s]!;
         if (v - v === 0) {
@@ -326,7 +329,7 @@ export function moments2MultiInto(
     let anchor = 0;
     let s1 = 0;
     let s2 = 0;
-    let lo = Infinity;
+    let lo = POS_INF;
     for (let t = b0; t < b1; t++) {
       const v = x[xo + t]!;
       if (v - v === 0) {
@@ -341,8 +344,8 @@ export function moments2MultiInto(
       // difference to a value in the window never goes through a rounded absolute mean.
       let cnt = c;
       let base0 = anchor;
-      let off = NaN;
-      let m2 = NaN;
+      let off = 0; // (read only when cnt > 0; a NaN start would box it, see ./ieee.ts)
+      let m2 = 0;
       // The mean as the reference computes it: the window's minimum plus the mean offset from
       // it, Σ(x − min) / count, with Σ(x − min) assembled from each part's exact-as-possible sum
       // around its anchor. For integer-valued windows (counts, 0/1 flags, volumes) every term is
@@ -385,14 +388,14 @@ export function moments2MultiInto(
         }
       }
       const o = oo + t;
-      if (outMean !== undefined) outMean[o] = cnt > 0 ? wMin + wSum / cnt : NaN;
-      if (outVar !== undefined) outVar[o] = cnt > 1 ? m2 / (cnt - 1) : NaN;
-      if (outStd !== undefined) outStd[o] = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NaN;
+      if (outMean !== undefined) outMean[o] = cnt > 0 ? wMin + wSum / cnt : NAN;
+      if (outVar !== undefined) outVar[o] = cnt > 1 ? m2 / (cnt - 1) : NAN;
+      if (outStd !== undefined) outStd[o] = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NAN;
       if (outZ !== undefined) {
-        const std = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NaN;
-        outZ[o] = v - v === 0 && std > 0 ? (v - base0 - off) / std : NaN;
+        const std = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NAN;
+        outZ[o] = v - v === 0 && std > 0 ? (v - base0 - off) / std : NAN;
       }
-      if (outBand !== undefined) outBand[o] = cnt > 1 ? base0 + off + k * Math.sqrt(m2 / (cnt - 1)) : NaN;
+      if (outBand !== undefined) outBand[o] = cnt > 1 ? base0 + off + k * Math.sqrt(m2 / (cnt - 1)) : NAN;
     }
   }
 }
@@ -416,7 +419,7 @@ function blockMean(x: Float64Array, xo: number, out: Float64Array, oo: number, l
       let c = 0;
       let anchor = 0;
       let s1 = 0;
-      let lo = Infinity;
+      let lo = POS_INF;
       for (let s = b0 - 1; s >= base; s--) {
         const v = x[xo + s]!;
         if (v - v === 0) {
@@ -435,7 +438,7 @@ function blockMean(x: Float64Array, xo: number, out: Float64Array, oo: number, l
     let c = 0;
     let anchor = 0;
     let s1 = 0;
-    let lo = Infinity;
+    let lo = POS_INF;
     for (let t = b0; t < b1; t++) {
       const v = x[xo + t]!;
       if (v - v === 0) {
@@ -461,7 +464,7 @@ function blockMean(x: Float64Array, xo: number, out: Float64Array, oo: number, l
           cnt = c + c2;
         }
       }
-      out[oo + t] = cnt > 0 ? wMin + wSum / cnt : NaN;
+      out[oo + t] = cnt > 0 ? wMin + wSum / cnt : NAN;
     }
   }
 }
@@ -604,7 +607,7 @@ function moments4(
       }
       let nb = c;
       let base0 = anchor;
-      let off = NaN;
+      let off = 0; // read only when nb > 0
       let m2 = 0;
       let m3 = 0;
       let m4 = 0;
@@ -657,15 +660,15 @@ function moments4(
 function finishMoment(
   cnt: number, mean: number, m2: number, m3: number, m4: number, allEqual: boolean, kurt: boolean, pandas: boolean,
 ): number {
-  if (cnt < (kurt ? 4 : 3)) return NaN;
+  if (cnt < (kurt ? 4 : 3)) return NAN;
   if (pandas) {
     if (allEqual) return kurt ? -3 : 0;
-    if (m2 <= 1e-14) return NaN;
+    if (m2 <= 1e-14) return NAN;
     if (kurt) return ((cnt * cnt - 1) * m4 / (m2 * m2) - 3 * (cnt - 1) * (cnt - 1)) / ((cnt - 2) * (cnt - 3));
     return (Math.sqrt(cnt * (cnt - 1)) / (cnt - 2)) * (m3 / (m2 * Math.sqrt(m2)));
   }
   const tiny = 1e-15 * mean;
-  if (m2 <= tiny * tiny) return NaN;
+  if (m2 <= tiny * tiny) return NAN;
   return kurt ? m4 / (m2 * m2) - 3 : m3 / (m2 * Math.sqrt(m2));
 }
 

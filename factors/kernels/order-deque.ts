@@ -3,6 +3,8 @@
  * (Max/Min, TS_MAX/TS_MIN), the days since it (TS_ARGMAX/TS_ARGMIN, HIGHDAY/LOWDAY)
  * and qlib's IdxMax/IdxMin position. Public surface and conventions: ./order.ts.
  */
+// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+const NAN = 0 / 0;
 
 /** Which number a deque scan writes for each day (plain constants: no enum runtime). */
 const Emit = {
@@ -108,7 +110,7 @@ function scanExtreme(
     // prune every step (also on empty windows) so the ring never holds more than w
     while (nanTail > nanHead && nanQ[nanHead & mask]! < lo) nanHead++;
     if (tail === head) {
-      for (let e = 0; e < nOut; e++) outs[e]![t] = NaN;
+      for (let e = 0; e < nOut; e++) outs[e]![t] = NAN;
       continue;
     }
     const front = dq[head & mask]!;

@@ -39,6 +39,8 @@ export {
   rollingMin,
 } from "./order-deque.ts";
 export { rollingMedian, rollingMedianAbsDev, rollingQuantile, rollingRank } from "./order-sorted.ts";
+// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+const NAN = 0 / 0;
 
 /**
  * qlib Count: non-NaN values in the window. pandas' rolling count runs on
@@ -84,7 +86,7 @@ export function rollingMeanAbsDev(
       }
     }
     if (cnt === 0) {
-      out[t] = NaN;
+      out[t] = NAN;
       continue;
     }
     const mean = sum / cnt;

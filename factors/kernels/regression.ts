@@ -25,6 +25,8 @@ import { CoMode, coMomentAt, REPLAY_MAX_WINDOW, replayTimeRegression } from "./c
 import { Emit2, moments2Into, nonNegative } from "./moments.ts";
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
+// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+const NAN = 0 / 0;
 
 /** qlib's `np.isclose(std, 0, atol=2e-5)`: Corr and Rsquare are NaN where a rolling std is this small. */
 export const QLIB_STD_EPS = 2e-5;
@@ -156,8 +158,8 @@ function comoments(
       let cnt = c;
       let bx = kx;
       let by = ky;
-      let mx = NaN;
-      let my = NaN;
+      let mx = 0; // (read only when cnt > 0; a NaN start would box it, see ./ieee.ts)
+      let my = 0;
       let cxx = 0;
       let cyy = 0;
       let cxy = 0;
@@ -203,21 +205,21 @@ function comoments(
       }
       const o = oo + t;
       if (mode === COV) {
-        out1![o] = cnt >= 2 ? cxy / (cnt - 1) : NaN;
+        out1![o] = cnt >= 2 ? cxy / (cnt - 1) : NAN;
       } else if (mode === CORR) {
-        out1![o] = cnt >= 2 ? cxy / Math.sqrt(cxx * cyy) : NaN;
+        out1![o] = cnt >= 2 ? cxy / Math.sqrt(cxx * cyy) : NAN;
       } else if (mode === CORR_MASKED) {
         const masked = cnt >= 2 && (Math.sqrt(cxx / (cnt - 1)) <= QLIB_STD_EPS || Math.sqrt(cyy / (cnt - 1)) <= QLIB_STD_EPS);
-        out1![o] = cnt >= 2 && !masked ? cxy / Math.sqrt(cxx * cyy) : NaN;
+        out1![o] = cnt >= 2 && !masked ? cxy / Math.sqrt(cxx * cyy) : NAN;
       } else {
-        const beta = cnt >= 2 && cxx > 0 ? cxy / cxx : NaN;
+        const beta = cnt >= 2 && cxx > 0 ? cxy / cxx : NAN;
         if (out1 !== undefined) out1[o] = beta;
         if (out2 !== undefined) {
-          let r2 = cnt >= 2 ? (cxy * cxy) / (cxx * cyy) : NaN;
-          if (r2Mask && cnt >= 2 && Math.sqrt(cyy / (cnt - 1)) <= QLIB_STD_EPS) r2 = NaN;
+          let r2 = cnt >= 2 ? (cxy * cxy) / (cxx * cyy) : NAN;
+          if (r2Mask && cnt >= 2 && Math.sqrt(cyy / (cnt - 1)) <= QLIB_STD_EPS) r2 = NAN;
           out2[o] = r2;
         }
-        if (out3 !== undefined) out3[o] = today ? v - by - my - beta * (u - bx - mx) : NaN;
+        if (out3 !== undefined) out3[o] = today ? v - by - my - beta * (u - bx - mx) : NAN;
       }
     }
   }
@@ -265,7 +267,7 @@ export function rollingCorr(
       moments2Into(x, start, sdx, 0, len, n, Emit2.Std, 0, scratch);
       moments2Into(y, start, sdy, 0, len, n, Emit2.Std, 0, scratch);
       for (let r = 0; r < len; r++) {
-        if (sdx[r]! <= QLIB_STD_EPS || sdy[r]! <= QLIB_STD_EPS) out[start + r] = NaN;
+        if (sdx[r]! <= QLIB_STD_EPS || sdy[r]! <= QLIB_STD_EPS) out[start + r] = NAN;
       }
     }
   }

@@ -5,12 +5,14 @@
  * A negative k looks into the future: only label definitions may ask for it
  * (the parser rejects it elsewhere).
  */
+// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+const NAN = 0 / 0;
 
 /** DELAY(A, k) / qlib Ref(x, k), k ≠ 0: out[t] = x[t − k]. */
 export function shift(x: Float64Array, out: Float64Array, start: number, end: number, k: number): void {
   for (let t = start; t < end; t++) {
     const src = t - k;
-    out[t] = src >= start && src < end ? x[src]! : NaN;
+    out[t] = src >= start && src < end ? x[src]! : NAN;
   }
 }
 
@@ -24,7 +26,7 @@ export function firstValue(x: Float64Array, out: Float64Array, start: number, en
 export function delta(x: Float64Array, out: Float64Array, start: number, end: number, k: number): void {
   for (let t = start; t < end; t++) {
     const src = t - k;
-    out[t] = src >= start && src < end ? x[t]! - x[src]! : NaN;
+    out[t] = src >= start && src < end ? x[t]! - x[src]! : NAN;
   }
 }
 
@@ -39,6 +41,6 @@ export function deltaFirst(x: Float64Array, out: Float64Array, start: number, en
 export function pctChange(x: Float64Array, out: Float64Array, start: number, end: number, k: number): void {
   for (let t = start; t < end; t++) {
     const src = t - k;
-    out[t] = src >= start && src < end ? x[t]! / x[src]! - 1 : NaN;
+    out[t] = src >= start && src < end ? x[t]! / x[src]! - 1 : NAN;
   }
 }

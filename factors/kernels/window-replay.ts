@@ -38,6 +38,9 @@
 import { routeEmit2, sumIfSeries } from "./moments.ts";
 import { pairwiseDot, pairwiseSum } from "./pairwise.ts";
 import type { Scratch } from "./scratch.ts";
+// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+const NAN = 0 / 0;
+const POS_INF = 1 / 0;
 
 /**
  * Longest window computed here; longer ones use the O(1) block schemes (exact to a few ulps,
@@ -96,7 +99,7 @@ function seqWindowSums(x: Float64Array, xo: number, out: Float64Array, oo: numbe
         c++;
       }
     }
-    out[oo + r] = c > 0 ? s0 : NaN;
+    out[oo + r] = c > 0 ? s0 : NAN;
   }
 }
 
@@ -142,7 +145,7 @@ export function replayProd(x: Float64Array, out: Float64Array, start: number, en
         c++;
       }
     }
-    out[start + r] = c > 0 ? p : NaN;
+    out[start + r] = c > 0 ? p : NAN;
   }
 }
 
@@ -174,7 +177,7 @@ export function replaySkewKurt(
     if (full[r] === 1) {
       cnt = t - a + 1;
       if (cnt < need) {
-        out[t] = NaN;
+        out[t] = NAN;
         continue;
       }
       for (let k = a; k <= t; k++) s += x[k]! - lo;
@@ -195,7 +198,7 @@ export function replaySkewKurt(
         }
       }
       if (cnt < need) {
-        out[t] = NaN;
+        out[t] = NAN;
         continue;
       }
       const m = s / cnt;
@@ -212,7 +215,7 @@ export function replaySkewKurt(
     }
     const m2 = s2 / cnt;
     const tiny = 1e-15 * (lo + s / cnt);
-    if (m2 <= tiny * tiny) out[t] = NaN;
+    if (m2 <= tiny * tiny) out[t] = NAN;
     else out[t] = kurt ? s4 / cnt / (m2 * m2) - 3 : s3 / cnt / Math.pow(m2, 1.5);
   }
 }
@@ -271,15 +274,15 @@ export function replayCoMoments(
     const s0 = t - n + 1;
     const lo = s0 > start ? s0 : start;
     let cnt = 0;
-    let loA = Infinity;
-    let loB = Infinity;
+    let loA = POS_INF;
+    let loB = POS_INF;
     let sa = 0;
     let sb = 0;
     let sab = 0;
     let saa = 0;
     let sbb = 0;
-    let daT = NaN;
-    let dbT = NaN;
+    let daT = NAN;
+    let dbT = NAN;
     if (fullA[r] === 1 && (b === null || fullB[r] === 1)) {
       // every point valid: minima from the deques, no tests in the loops
       cnt = t - lo + 1;
@@ -452,9 +455,9 @@ function coMomentsFour(w: FourWindows, r: number): void {
 /** Writes the requested co-moment statistics of day t from the count and the centred sums. */
 function emitCo(outs: ReplayCoOutputs, t: number, cnt: number, sab: number, saa: number, sbb: number, daT: number, dbT: number): void {
   const two = cnt >= 2;
-  if (outs.cov !== undefined) outs.cov[t] = two ? sab / (cnt - 1) : NaN;
-  if (outs.corr !== undefined) outs.corr[t] = two ? sab / Math.sqrt(saa * sbb) : NaN;
-  const beta = two && sbb > 0 ? sab / sbb : NaN;
+  if (outs.cov !== undefined) outs.cov[t] = two ? sab / (cnt - 1) : NAN;
+  if (outs.corr !== undefined) outs.corr[t] = two ? sab / Math.sqrt(saa * sbb) : NAN;
+  const beta = two && sbb > 0 ? sab / sbb : NAN;
   if (outs.beta !== undefined) outs.beta[t] = beta;
   if (outs.resi !== undefined) outs.resi[t] = daT - beta * dbT;
 }
@@ -468,11 +471,11 @@ function replayTimeRegressionPairwise(y: Float64Array, outs: ReplayCoOutputs, st
   for (let t = start; t < end; t++) {
     const s0 = t - n + 1;
     let cnt = 0;
-    let lo = Infinity;
-    let loX = Infinity;
+    let lo = POS_INF;
+    let loX = POS_INF;
     for (let k = 0; k < n; k++) {
       const s = s0 + k;
-      const v = s >= start ? y[s]! : NaN;
+      const v = s >= start ? y[s]! : NAN;
       if (v - v === 0) {
         cnt++;
         if (v < lo) lo = v;
@@ -481,7 +484,7 @@ function replayTimeRegressionPairwise(y: Float64Array, outs: ReplayCoOutputs, st
     }
     for (let k = 0; k < n; k++) {
       const s = s0 + k;
-      const v = s >= start ? y[s]! : NaN;
+      const v = s >= start ? y[s]! : NAN;
       const ok = v - v === 0;
       dy[k] = ok ? v - lo : 0;
       dx[k] = ok ? k + 1 - loX : 0;
@@ -490,15 +493,15 @@ function replayTimeRegressionPairwise(y: Float64Array, outs: ReplayCoOutputs, st
     const mx = pairwiseSum(dx, 0, n) / cnt;
     for (let k = 0; k < n; k++) {
       const s = s0 + k;
-      const v = s >= start ? y[s]! : NaN;
+      const v = s >= start ? y[s]! : NAN;
       const ok = v - v === 0;
       dy[k] = ok ? dy[k]! - my : 0;
       dx[k] = ok ? dx[k]! - mx : 0;
     }
     const sxx = pairwiseDot(dx, 0, dx, 0, n);
-    const b = cnt >= 2 && sxx > 0 ? pairwiseDot(dx, 0, dy, 0, n) / sxx : NaN;
+    const b = cnt >= 2 && sxx > 0 ? pairwiseDot(dx, 0, dy, 0, n) / sxx : NAN;
     if (beta !== undefined) beta[t] = b;
-    if (resi !== undefined) resi[t] = y[t]! - y[t]! === 0 ? dy[n - 1]! - b * dx[n - 1]! : NaN;
+    if (resi !== undefined) resi[t] = y[t]! - y[t]! === 0 ? dy[n - 1]! - b * dx[n - 1]! : NAN;
   }
 }
 
@@ -618,7 +621,7 @@ export function replayMoments2(
       emit2(x, start + r, sq[r]!, lo, m, s0, outMean, outVar, outStd, outZ, outBand, k);
     }
   } else if (outMean !== undefined) {
-    for (let r = 0; r < len; r++) outMean[start + r] = sq[r]! > 0 ? lows[r]! + offs[r]! : NaN;
+    for (let r = 0; r < len; r++) outMean[start + r] = sq[r]! > 0 ? lows[r]! + offs[r]! : NAN;
   }
 }
 
@@ -628,15 +631,15 @@ function emit2(
   outMean: Float64Array | undefined, outVar: Float64Array | undefined, outStd: Float64Array | undefined,
   outZ: Float64Array | undefined, outBand: Float64Array | undefined, k: number,
 ): void {
-  const mean = cnt > 0 ? lo + m : NaN;
-  const variance = cnt > 1 ? s2 / (cnt - 1) : NaN;
+  const mean = cnt > 0 ? lo + m : NAN;
+  const variance = cnt > 1 ? s2 / (cnt - 1) : NAN;
   const std = Math.sqrt(variance);
   if (outMean !== undefined) outMean[t] = mean;
   if (outVar !== undefined) outVar[t] = variance;
   if (outStd !== undefined) outStd[t] = std;
   if (outZ !== undefined) {
     const v = x[t]!;
-    outZ[t] = v - v === 0 ? (v - lo - m) / std : NaN;
+    outZ[t] = v - v === 0 ? (v - lo - m) / std : NAN;
   }
   if (outBand !== undefined) outBand[t] = mean + k * std;
 }
@@ -662,7 +665,7 @@ function windowLows(
     } else {
       run = 0;
     }
-    lows[r] = head < tail ? x[start + deque[head]!]! : Infinity;
+    lows[r] = head < tail ? x[start + deque[head]!]! : POS_INF;
     full[r] = run >= (r + 1 < n ? r + 1 : n) ? 1 : 0;
   }
 }
