@@ -13,4 +13,19 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
+  {
+    // Node 20's optimiser boxes a double that may also be the global NaN or Infinity constant (a
+    // ternary with NaN stored to a Float64Array, a running minimum that starts at Infinity): every
+    // assignment in a hot loop allocated a heap number (~1.4 GB of garbage per Alpha158 pass). The
+    // kernels use module-local computed constants instead (`const NAN = 0 / 0`; imported ones are
+    // not folded and box again).
+    files: ["factors/kernels/**/*.ts"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        { name: "NaN", message: "use the module's `const NAN = 0 / 0` (the global boxes hot-loop doubles; see eslint.config.js)" },
+        { name: "Infinity", message: "use the module's `const POS_INF = 1 / 0` (the global boxes hot-loop doubles; see eslint.config.js)" },
+      ],
+    },
+  },
 );

@@ -10,7 +10,7 @@
  */
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
-// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
 const NAN = 0 / 0;
 
 /** pandas' alpha for `ewm(span=s)`: com = (s − 1) / 2, alpha = 1 / (1 + com). */

@@ -37,7 +37,7 @@ import { delta, deltaFirst, firstValue, pctChange, shift } from "./shift.ts";
 import {
   REPLAY_WINDOW_MAX, replayCoMoments, replayMoments2, replayProd, replaySkewKurt, replaySum, replaySumIf, sequenceSumsPairwise,
 } from "./window-replay.ts";
-// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
 const NAN = 0 / 0;
 
 /** A node's value: a panel-sized instrument-major array, or a scalar (a literal or a scalar-only subtree). */

@@ -27,7 +27,7 @@
  */
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
-// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
 const NAN = 0 / 0;
 const POS_INF = 1 / 0;
 
@@ -344,7 +344,7 @@ export function moments2MultiInto(
       // difference to a value in the window never goes through a rounded absolute mean.
       let cnt = c;
       let base0 = anchor;
-      let off = 0; // (read only when cnt > 0; a NaN start would box it, see ./ieee.ts)
+      let off = 0; // (read only when cnt > 0; a NaN start would box it, see eslint.config.js)
       let m2 = 0;
       // The mean as the reference computes it: the window's minimum plus the mean offset from
       // it, Σ(x − min) / count, with Σ(x − min) assembled from each part's exact-as-possible sum

@@ -3,7 +3,7 @@
  * (Max/Min, TS_MAX/TS_MIN), the days since it (TS_ARGMAX/TS_ARGMIN, HIGHDAY/LOWDAY)
  * and qlib's IdxMax/IdxMin position. Public surface and conventions: ./order.ts.
  */
-// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
 const NAN = 0 / 0;
 
 /** Which number a deque scan writes for each day (plain constants: no enum runtime). */

@@ -39,7 +39,7 @@ export {
   rollingMin,
 } from "./order-deque.ts";
 export { rollingMedian, rollingMedianAbsDev, rollingQuantile, rollingRank } from "./order-sorted.ts";
-// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
 const NAN = 0 / 0;
 
 /**

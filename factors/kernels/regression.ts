@@ -25,7 +25,7 @@ import { CoMode, coMomentAt, REPLAY_MAX_WINDOW, replayTimeRegression } from "./c
 import { Emit2, moments2Into, nonNegative } from "./moments.ts";
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
-// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
 const NAN = 0 / 0;
 
 /** qlib's `np.isclose(std, 0, atol=2e-5)`: Corr and Rsquare are NaN where a rolling std is this small. */
@@ -158,7 +158,7 @@ function comoments(
       let cnt = c;
       let bx = kx;
       let by = ky;
-      let mx = 0; // (read only when cnt > 0; a NaN start would box it, see ./ieee.ts)
+      let mx = 0; // (read only when cnt > 0; a NaN start would box it, see eslint.config.js)
       let my = 0;
       let cxx = 0;
       let cyy = 0;

@@ -5,7 +5,7 @@
  * A negative k looks into the future: only label definitions may ask for it
  * (the parser rejects it elsewhere).
  */
-// Computed, module-local NaN / ±∞ for the hot loops: see ./ieee.ts.
+// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
 const NAN = 0 / 0;
 
 /** DELAY(A, k) / qlib Ref(x, k), k ≠ 0: out[t] = x[t − k]. */
