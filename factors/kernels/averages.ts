@@ -10,8 +10,6 @@
  */
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
 
 /** pandas' alpha for `ewm(span=s)`: com = (s − 1) / 2, alpha = 1 / (1 + com). */
 export function alphaFromSpan(span: number): number {
@@ -33,11 +31,11 @@ export function ewmInto(
 ): void {
   const decay = 1 - alpha;
   const newWt = adjust ? 1 : alpha;
-  let weighted = NAN;
+  let weighted = 0 / 0;
   let oldWt = 1;
   for (let r = 0; r < len; r++) {
     let cur = x[xo + r]!;
-    if (cur - cur !== 0) cur = NAN; // pandas turns ±inf into NaN before the window pass
+    if (cur - cur !== 0) cur = 0 / 0; // pandas turns ±inf into NaN before the window pass
     const obs = cur === cur;
     if (weighted === weighted) {
       oldWt *= decay;
@@ -104,16 +102,16 @@ export function rsi(
   if (len <= 0) return;
   const up = scratch.f64(0, len);
   const dn = scratch.f64(1, len);
-  up[0] = NAN;
-  dn[0] = NAN;
+  up[0] = 0 / 0;
+  dn[0] = 0 / 0;
   for (let r = 1; r < len; r++) {
     const d = x[start + r]! - x[start + r - 1]!;
     if (d === d) {
       up[r] = d > 0 ? d : 0;
       dn[r] = d < 0 ? -d : 0;
     } else {
-      up[r] = NAN;
-      dn[r] = NAN;
+      up[r] = 0 / 0;
+      dn[r] = 0 / 0;
     }
   }
   const alpha = alphaFromSpan(n);
@@ -145,7 +143,7 @@ export function qlibWma(x: Float64Array, out: Float64Array, start: number, end: 
         cnt++;
       }
     }
-    out[t] = cnt > 0 ? s / cnt : NAN;
+    out[t] = cnt > 0 ? s / cnt : 0 / 0;
   }
 }
 
@@ -170,7 +168,7 @@ function weightedMean(
         den += wk;
       }
     }
-    out[t] = den > 0 ? num / den : NAN;
+    out[t] = den > 0 ? num / den : 0 / 0;
   }
 }
 

@@ -37,9 +37,6 @@
  */
 import { pairwiseDot } from "./pairwise.ts";
 import type { Scratch } from "./scratch.ts";
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
-const POS_INF = 1 / 0;
 
 /**
  * Longest window whose regressions and covariances are replayed in full; longer ones (and n = 0)
@@ -85,10 +82,10 @@ function gather(x: Float64Array, xo: number, r: number, n: number, w: Float64Arr
   const r0 = r - n + 1;
   for (let k = 0; k < n; k++) {
     const s = r0 + k;
-    let v = NAN;
+    let v = 0 / 0;
     if (s >= 0) {
       v = x[xo + s]!;
-      if (v - v !== 0 || (also !== null && also[ao + s]! - also[ao + s]! !== 0)) v = NAN;
+      if (v - v !== 0 || (also !== null && also[ao + s]! - also[ao + s]! !== 0)) v = 0 / 0;
     }
     w[k] = v;
   }
@@ -100,7 +97,7 @@ function gather(x: Float64Array, xo: number, r: number, n: number, w: Float64Arr
  * to right. Returns the number of included points.
  */
 function center(w: Float64Array, n: number, dev: Float64Array): number {
-  let lo = POS_INF;
+  let lo = 1 / 0;
   let cnt = 0;
   for (let k = 0; k < n; k++) {
     const v = w[k]!;
@@ -228,7 +225,7 @@ export function replayTimeRegression(
     const b = sxy / sxx;
     const o = oo + r;
     if (beta !== undefined) beta[o] = b;
-    if (r2 !== undefined) r2[o] = mask && Math.sqrt(syy / (n - 1)) <= STD_EPS ? NAN : (sxy * sxy) / (sxx * syy);
+    if (r2 !== undefined) r2[o] = mask && Math.sqrt(syy / (n - 1)) <= STD_EPS ? 0 / 0 : (sxy * sxy) / (sxx * syy);
     if (resi !== undefined) resi[o] = y[yo + r]! - lo - m - b * half;
   }
 }
@@ -254,8 +251,8 @@ function windowMinima(
     } else {
       run = 0;
     }
-    lows[r] = head < tail ? y[yo + deque[head]!]! : NAN;
-    allValid[r] = run >= n ? 0 : NAN;
+    lows[r] = head < tail ? y[yo + deque[head]!]! : 0 / 0;
+    allValid[r] = run >= n ? 0 : 0 / 0;
   }
 }
 
@@ -268,9 +265,9 @@ function timeRegressionAt(
   const dx = scratch.f64(10, n);
   gather(y, yo, r, n, w, null, 0);
   const cnt = center(w, n, dy);
-  let b = NAN;
-  let q = NAN;
-  let e = NAN;
+  let b = 0 / 0;
+  let q = 0 / 0;
+  let e = 0 / 0;
   if (cnt >= 2) {
     let sk = 0;
     for (let k = 0; k < n; k++) if (w[k] === w[k]) sk += k;
@@ -281,7 +278,7 @@ function timeRegressionAt(
     b = sxy / sxx;
     if (outs.r2 !== undefined) {
       const syy = seqDot(dy, dy, n);
-      q = mask && Math.sqrt(syy / (cnt - 1)) <= STD_EPS ? NAN : (sxy * sxy) / (sxx * syy);
+      q = mask && Math.sqrt(syy / (cnt - 1)) <= STD_EPS ? 0 / 0 : (sxy * sxy) / (sxx * syy);
     }
     if (w[n - 1] === w[n - 1]) e = dy[n - 1]! - b * (n - 1 - xm);
   }
@@ -310,10 +307,10 @@ export function coMomentAt(
   gather(b, bo, r, n, wb, a, ao);
   const cnt = center(wa, n, da);
   center(wb, n, db);
-  if (cnt < 2) return NAN;
+  if (cnt < 2) return 0 / 0;
   const sab = seqDot(da, db, n);
   if (mode === CoMode.Cov) return sab / (cnt - 1);
-  if (mode === CoMode.QlibCorr && (ownStdTiny(a, ao, r, n, scratch) || ownStdTiny(b, bo, r, n, scratch))) return NAN;
+  if (mode === CoMode.QlibCorr && (ownStdTiny(a, ao, r, n, scratch) || ownStdTiny(b, bo, r, n, scratch))) return 0 / 0;
   return sab / Math.sqrt(seqDot(da, da, n) * seqDot(db, db, n));
 }
 

@@ -33,9 +33,6 @@ import type { Panel } from "../panel.ts";
 import { sortWithPayload } from "./cross-sort.ts";
 import { pairwiseDot, pairwiseSum } from "./pairwise.ts";
 import { sortedMedian } from "./order-sorted.ts";
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
-const POS_INF = 1 / 0;
 
 /** The part of a Panel that defines each date's cross-section. */
 export type CrossSectionShape = Pick<Panel, "nDates" | "nInst" | "first" | "last" | "member">;
@@ -77,9 +74,9 @@ class Column {
     for (let i = 0; i < nInst; i++) {
       const c = i * nDates + t;
       const begun = t >= first[i]!;
-      if (begun) this.row[nr] = NAN;
+      if (begun) this.row[nr] = 0 / 0;
       if (!begun || t > last[i]! || (member !== undefined && member[c] !== 1)) {
-        out[c] = NAN;
+        out[c] = 0 / 0;
         if (begun) nr++;
         continue;
       }
@@ -107,7 +104,7 @@ class Column {
     const row = this.row;
     const dev = this.dev;
     const n = this.rowLen;
-    let lo = POS_INF;
+    let lo = 1 / 0;
     for (let i = 0; i < n; i++) if (row[i]! < lo) lo = row[i]!;
     for (let i = 0; i < n; i++) {
       const v = row[i]!;
@@ -121,7 +118,7 @@ class Column {
   /** Sample standard deviation (ddof 1) from `dev` after centre(); NaN below 2 values. */
   std(): number {
     const n = this.rowLen;
-    return this.nVals > 1 ? Math.sqrt(pairwiseDot(this.dev, 0, this.dev, 0, n) / (this.nVals - 1)) : NAN;
+    return this.nVals > 1 ? Math.sqrt(pairwiseDot(this.dev, 0, this.dev, 0, n) / (this.nVals - 1)) : 0 / 0;
   }
 
   /** Writes v to every cross-section cell of the gathered date. */
@@ -133,7 +130,7 @@ class Column {
   nanWhereMissing(x: Float64Array, out: Float64Array): void {
     for (let k = 0; k < this.nCells; k++) {
       const c = this.cells[k]!;
-      if (x[c] !== x[c]) out[c] = NAN;
+      if (x[c] !== x[c]) out[c] = 0 / 0;
     }
   }
 }
@@ -152,14 +149,14 @@ function minOf(vals: Float64Array, m: number): number {
  */
 function scipyMoment(col: Column, kurt: boolean, d2: Float64Array): number {
   const m = col.nVals;
-  if (m < (kurt ? 4 : 3)) return NAN;
+  if (m < (kurt ? 4 : 3)) return 0 / 0;
   const mean = col.centre();
   const dev = col.dev;
   const n = col.rowLen;
   for (let i = 0; i < n; i++) d2[i] = dev[i]! * dev[i]!;
   const m2 = pairwiseSum(d2, 0, n) / m;
   const tiny = 1e-15 * mean; // np.finfo(float64).resolution
-  if (m2 <= tiny * tiny) return NAN;
+  if (m2 <= tiny * tiny) return 0 / 0;
   return kurt ? pairwiseDot(d2, 0, d2, 0, n) / m / (m2 * m2) - 3 : pairwiseDot(d2, 0, dev, 0, n) / m / m2 ** 1.5;
 }
 
@@ -169,7 +166,7 @@ function broadcastColumn(x: Float64Array, out: Float64Array, p: CrossSectionShap
   for (let t = 0; t < p.nDates; t++) {
     col.gather(x, out, p, t);
     if (col.nCells === 0) continue;
-    col.broadcast(out, col.nVals === 0 ? NAN : stat(col));
+    col.broadcast(out, col.nVals === 0 ? 0 / 0 : stat(col));
   }
 }
 
@@ -182,7 +179,7 @@ function broadcastAggregate(x: Float64Array, out: Float64Array, p: CrossSectionS
   for (let t = 0; t < p.nDates; t++) {
     col.gather(x, out, p, t);
     if (col.nCells === 0) continue;
-    col.broadcast(out, col.nVals === 0 ? NAN : agg(col.vals, col.nVals, col.valCells));
+    col.broadcast(out, col.nVals === 0 ? 0 / 0 : agg(col.vals, col.nVals, col.valCells));
   }
 }
 
@@ -259,7 +256,7 @@ export function csZscore(x: Float64Array, out: Float64Array, p: CrossSectionShap
     for (let k = 0; k < m; k++) {
       const c = col.valCells[k]!;
       const z = dev[col.valRow[k]!]! / std;
-      out[c] = z - z === 0 ? z : NAN;
+      out[c] = z - z === 0 ? z : 0 / 0;
     }
   }
 }
@@ -280,7 +277,7 @@ export function csScale(x: Float64Array, out: Float64Array, p: CrossSectionShape
     const s = pairwiseSum(absRow, 0, col.rowLen);
     for (let k = 0; k < m; k++) {
       const r = (v[k]! * a) / s;
-      out[col.valCells[k]!] = r - r === 0 ? r : NAN;
+      out[col.valCells[k]!] = r - r === 0 ? r : 0 / 0;
     }
   }
 }

@@ -37,8 +37,6 @@ import { delta, deltaFirst, firstValue, pctChange, shift } from "./shift.ts";
 import {
   REPLAY_WINDOW_MAX, replayCoMoments, replayMoments2, replayProd, replaySkewKurt, replaySum, replaySumIf, sequenceSumsPairwise,
 } from "./window-replay.ts";
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
 
 /** A node's value: a panel-sized instrument-major array, or a scalar (a literal or a scalar-only subtree). */
 export type Value = number | Float64Array;
@@ -332,7 +330,7 @@ export function familyOf(dialect: Dialect, node: CallNode): string | undefined {
 
 function sortedOutput(node: CallNode, out: Float64Array): SortedWindowOutput {
   const stat = SORTED_STAT[node.op]!;
-  const q = stat === "quantile" ? literalOf(node.args[2]!)?.value ?? NAN : 0;
+  const q = stat === "quantile" ? literalOf(node.args[2]!)?.value ?? 0 / 0 : 0;
   return { stat, q, out };
 }
 

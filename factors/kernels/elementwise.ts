@@ -12,10 +12,6 @@
  * - `nanLogic` = true (quanta): a comparison, && || !, or a condition with a NaN
  *   operand gives NaN.
  */
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
-const NEG_INF = -1 / 0;
-const POS_INF = 1 / 0;
 
 export const Unary = {
   Neg: 0,
@@ -63,7 +59,7 @@ function maskOf(a: Float64Array, len: number): number {
 /** numpy's float power on IEEE doubles (C pow), which differs from Math.pow in two corners. */
 export function cpow(x: number, y: number): number {
   if (x === 1) return 1;
-  if (x === -1 && (y === POS_INF || y === NEG_INF)) return 1;
+  if (x === -1 && (y === 1 / 0 || y === -1 / 0)) return 1;
   return Math.pow(x, y);
 }
 
@@ -79,7 +75,7 @@ export function unaryInto(op: Unary, a: Float64Array, out: Float64Array, nanLogi
       if (nanLogic) {
         for (let k = 0; k < len; k++) {
           const x = a[k & ma]!;
-          out[k] = x !== x ? NAN : x === 0 ? 1 : 0;
+          out[k] = x !== x ? 0 / 0 : x === 0 ? 1 : 0;
         }
       } else {
         for (let k = 0; k < len; k++) out[k] = a[k & ma]! === 0 ? 1 : 0;
@@ -97,7 +93,7 @@ export function unaryInto(op: Unary, a: Float64Array, out: Float64Array, nanLogi
     case Unary.LogPositive:
       for (let k = 0; k < len; k++) {
         const x = a[k & ma]!;
-        out[k] = x > 0 ? Math.log(x) : NAN;
+        out[k] = x > 0 ? Math.log(x) : 0 / 0;
       }
       return;
     case Unary.Exp:
@@ -186,7 +182,7 @@ function logicNan(op: Binary, a: Float64Array, ma: number, b: Float64Array, mb: 
     const x = a[k & ma]!;
     const y = b[k & mb]!;
     let r: number;
-    if (x !== x || y !== y) r = NAN;
+    if (x !== x || y !== y) r = 0 / 0;
     else {
       switch (op) {
         case Binary.Gt: r = x > y ? 1 : 0; break;
@@ -217,7 +213,7 @@ export function whereInto(
   if (nanLogic) {
     for (let k = 0; k < len; k++) {
       const x = c[k & mc]!;
-      out[k] = x !== x ? NAN : x !== 0 ? a[k & ma]! : b[k & mb]!;
+      out[k] = x !== x ? 0 / 0 : x !== 0 ? a[k & ma]! : b[k & mb]!;
     }
   } else {
     for (let k = 0; k < len; k++) out[k] = c[k & mc]! !== 0 ? a[k & ma]! : b[k & mb]!;
@@ -228,6 +224,6 @@ export function whereInto(
 export function finiteOrNaN(out: Float64Array): void {
   for (let k = 0; k < out.length; k++) {
     const v = out[k]!;
-    if (v - v !== 0) out[k] = NAN;
+    if (v - v !== 0) out[k] = 0 / 0;
   }
 }

@@ -27,9 +27,6 @@
  */
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
-const POS_INF = 1 / 0;
 
 /**
  * A central sum of squares (or of 4th powers) from raw sums, clamped at 0 against rounding.
@@ -38,7 +35,7 @@ const POS_INF = 1 / 0;
  * then NaN, its correlations, slopes and z-scores 0), never 0.
  */
 export function nonNegative(q: number): number {
-  return q > 0 ? q : q <= 0 ? 0 : POS_INF;
+  return q > 0 ? q : q <= 0 ? 0 : 1 / 0;
 }
 
 /** Window length actually used: n = 0 (expanding) or n past the span is the whole span. */
@@ -87,9 +84,9 @@ function blockSum(x: Float64Array, xo: number, out: Float64Array, oo: number, le
       const s = t - w + 1;
       if (b0 > 0 && s < b0) {
         const j = s - base;
-        out[oo + t] = c + sufCnt[j]! > 0 ? sufAcc[j]! + acc : NAN;
+        out[oo + t] = c + sufCnt[j]! > 0 ? sufAcc[j]! + acc : 0 / 0;
       } else {
-        out[oo + t] = c > 0 ? acc : NAN;
+        out[oo + t] = c > 0 ? acc : 0 / 0;
       }
     }
   }
@@ -128,9 +125,9 @@ function blockProd(x: Float64Array, xo: number, out: Float64Array, oo: number, l
       const s = t - w + 1;
       if (b0 > 0 && s < b0) {
         const j = s - base;
-        out[oo + t] = c + sufCnt[j]! > 0 ? sufAcc[j]! * acc : NAN;
+        out[oo + t] = c + sufCnt[j]! > 0 ? sufAcc[j]! * acc : 0 / 0;
       } else {
-        out[oo + t] = c > 0 ? acc : NAN;
+        out[oo + t] = c > 0 ? acc : 0 / 0;
       }
     }
   }
@@ -161,7 +158,7 @@ export function rollingCountTrue(
   const tmp = scratch.f64(2, len);
   for (let r = 0; r < len; r++) {
     const v = c[start + r]!;
-    tmp[r] = v - v === 0 ? (v !== 0 ? 1 : 0) : NAN;
+    tmp[r] = v - v === 0 ? (v !== 0 ? 1 : 0) : 0 / 0;
   }
   blockSum(tmp, 0, out, start, len, n, scratch);
 }
@@ -174,7 +171,7 @@ export function sumIfSeries(a: Float64Array, c: Float64Array, start: number, len
   for (let r = 0; r < len; r++) {
     const v = a[start + r]!;
     const k = c[start + r]!;
-    tmp[r] = v - v === 0 && k - k === 0 ? (k !== 0 ? v : 0) : NAN;
+    tmp[r] = v - v === 0 && k - k === 0 ? (k !== 0 ? v : 0) : 0 / 0;
   }
   return tmp;
 }
@@ -301,7 +298,7 @@ export function moments2MultiInto(
       let anchor = 0;
       let s1 = 0;
       let s2 = 0;
-      let lo = POS_INF;
+      let lo = 1 / 0;
       for (let s = b0 - 1; s >= base; s--) {
         const v = x[xo + s]!;
         if (v - v === 0) {
@@ -329,7 +326,7 @@ export function moments2MultiInto(
     let anchor = 0;
     let s1 = 0;
     let s2 = 0;
-    let lo = POS_INF;
+    let lo = 1 / 0;
     for (let t = b0; t < b1; t++) {
       const v = x[xo + t]!;
       if (v - v === 0) {
@@ -344,7 +341,7 @@ export function moments2MultiInto(
       // difference to a value in the window never goes through a rounded absolute mean.
       let cnt = c;
       let base0 = anchor;
-      let off = 0; // (read only when cnt > 0; a NaN start would box it, see eslint.config.js)
+      let off = 0; // (read only when cnt > 0; a NaN start would box it: eslint.config.js)
       let m2 = 0;
       // The mean as the reference computes it: the window's minimum plus the mean offset from
       // it, Σ(x − min) / count, with Σ(x − min) assembled from each part's exact-as-possible sum
@@ -388,14 +385,14 @@ export function moments2MultiInto(
         }
       }
       const o = oo + t;
-      if (outMean !== undefined) outMean[o] = cnt > 0 ? wMin + wSum / cnt : NAN;
-      if (outVar !== undefined) outVar[o] = cnt > 1 ? m2 / (cnt - 1) : NAN;
-      if (outStd !== undefined) outStd[o] = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NAN;
+      if (outMean !== undefined) outMean[o] = cnt > 0 ? wMin + wSum / cnt : 0 / 0;
+      if (outVar !== undefined) outVar[o] = cnt > 1 ? m2 / (cnt - 1) : 0 / 0;
+      if (outStd !== undefined) outStd[o] = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : 0 / 0;
       if (outZ !== undefined) {
-        const std = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : NAN;
-        outZ[o] = v - v === 0 && std > 0 ? (v - base0 - off) / std : NAN;
+        const std = cnt > 1 ? Math.sqrt(m2 / (cnt - 1)) : 0 / 0;
+        outZ[o] = v - v === 0 && std > 0 ? (v - base0 - off) / std : 0 / 0;
       }
-      if (outBand !== undefined) outBand[o] = cnt > 1 ? base0 + off + k * Math.sqrt(m2 / (cnt - 1)) : NAN;
+      if (outBand !== undefined) outBand[o] = cnt > 1 ? base0 + off + k * Math.sqrt(m2 / (cnt - 1)) : 0 / 0;
     }
   }
 }
@@ -419,7 +416,7 @@ function blockMean(x: Float64Array, xo: number, out: Float64Array, oo: number, l
       let c = 0;
       let anchor = 0;
       let s1 = 0;
-      let lo = POS_INF;
+      let lo = 1 / 0;
       for (let s = b0 - 1; s >= base; s--) {
         const v = x[xo + s]!;
         if (v - v === 0) {
@@ -438,7 +435,7 @@ function blockMean(x: Float64Array, xo: number, out: Float64Array, oo: number, l
     let c = 0;
     let anchor = 0;
     let s1 = 0;
-    let lo = POS_INF;
+    let lo = 1 / 0;
     for (let t = b0; t < b1; t++) {
       const v = x[xo + t]!;
       if (v - v === 0) {
@@ -464,7 +461,7 @@ function blockMean(x: Float64Array, xo: number, out: Float64Array, oo: number, l
           cnt = c + c2;
         }
       }
-      out[oo + t] = cnt > 0 ? wMin + wSum / cnt : NAN;
+      out[oo + t] = cnt > 0 ? wMin + wSum / cnt : 0 / 0;
     }
   }
 }
@@ -660,15 +657,15 @@ function moments4(
 function finishMoment(
   cnt: number, mean: number, m2: number, m3: number, m4: number, allEqual: boolean, kurt: boolean, pandas: boolean,
 ): number {
-  if (cnt < (kurt ? 4 : 3)) return NAN;
+  if (cnt < (kurt ? 4 : 3)) return 0 / 0;
   if (pandas) {
     if (allEqual) return kurt ? -3 : 0;
-    if (m2 <= 1e-14) return NAN;
+    if (m2 <= 1e-14) return 0 / 0;
     if (kurt) return ((cnt * cnt - 1) * m4 / (m2 * m2) - 3 * (cnt - 1) * (cnt - 1)) / ((cnt - 2) * (cnt - 3));
     return (Math.sqrt(cnt * (cnt - 1)) / (cnt - 2)) * (m3 / (m2 * Math.sqrt(m2)));
   }
   const tiny = 1e-15 * mean;
-  if (m2 <= tiny * tiny) return NAN;
+  if (m2 <= tiny * tiny) return 0 / 0;
   return kurt ? m4 / (m2 * m2) - 3 : m3 / (m2 * Math.sqrt(m2));
 }
 

@@ -3,8 +3,6 @@
  * (Max/Min, TS_MAX/TS_MIN), the days since it (TS_ARGMAX/TS_ARGMIN, HIGHDAY/LOWDAY)
  * and qlib's IdxMax/IdxMin position. Public surface and conventions: ./order.ts.
  */
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
 
 /** Which number a deque scan writes for each day (plain constants: no enum runtime). */
 const Emit = {
@@ -110,7 +108,7 @@ function scanExtreme(
     // prune every step (also on empty windows) so the ring never holds more than w
     while (nanTail > nanHead && nanQ[nanHead & mask]! < lo) nanHead++;
     if (tail === head) {
-      for (let e = 0; e < nOut; e++) outs[e]![t] = NAN;
+      for (let e = 0; e < nOut; e++) outs[e]![t] = 0 / 0;
       continue;
     }
     const front = dq[head & mask]!;

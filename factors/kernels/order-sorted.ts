@@ -9,8 +9,6 @@
  * so results agree bit for bit with the reference evaluator.
  */
 import { checkWindow, effectiveWindow } from "./order-deque.ts";
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
 
 // Branch-free binary search: the halving step is a select, not a jump, so the
 // unpredictable comparisons cost no pipeline flushes (~15% faster at n = 60).
@@ -54,7 +52,7 @@ export function sortedMedianAbsDev(buf: Float64Array, m: number, med: number): n
   let j = i + 1;
   const kHi = m >>> 1;
   const kLo = m & 1 ? kHi : kHi - 1;
-  let prev = NAN;
+  let prev = 0 / 0;
   for (let k = 0; k <= kHi; k++) {
     let d: number;
     if (j >= m || (i >= 0 && med - buf[i]! <= buf[j]! - med)) {
@@ -67,7 +65,7 @@ export function sortedMedianAbsDev(buf: Float64Array, m: number, med: number): n
     if (k === kLo) prev = d;
     if (k === kHi) return kLo === kHi ? d : (prev + d) / 2;
   }
-  return NAN; // unreachable for m >= 1
+  return 0 / 0; // unreachable for m >= 1
 }
 
 const Stat = { Median: 0, Quantile: 1, Rank: 2, Mad: 3 } as const;
@@ -149,7 +147,7 @@ function scanSorted(
     const v = x[t]!;
     const today = v - v === 0;
     const old = t - w;
-    const o = old >= start ? x[old]! : NAN;
+    const o = old >= start ? x[old]! : 0 / 0;
     let at = -1; // where today's value sits in buf
     if (o - o === 0) {
       if (today) {
@@ -173,14 +171,14 @@ function scanSorted(
       const stat = stats[s]!;
       let r: number;
       if (m === 0) {
-        r = NAN;
+        r = 0 / 0;
       } else if (stat === Stat.Median) {
         r = sortedMedian(buf, m);
       } else if (stat === Stat.Quantile) {
         r = sortedQuantile(buf, m, qs[s]!);
       } else if (stat === Stat.Rank) {
         if (at < 0) {
-          r = NAN;
+          r = 0 / 0;
         } else {
           // v was placed at the end of its run of equals: walk left over the ties
           let below = at;

@@ -39,8 +39,6 @@ export {
   rollingMin,
 } from "./order-deque.ts";
 export { rollingMedian, rollingMedianAbsDev, rollingQuantile, rollingRank } from "./order-sorted.ts";
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
 
 /**
  * qlib Count: non-NaN values in the window. pandas' rolling count runs on
@@ -86,7 +84,7 @@ export function rollingMeanAbsDev(
       }
     }
     if (cnt === 0) {
-      out[t] = NAN;
+      out[t] = 0 / 0;
       continue;
     }
     const mean = sum / cnt;

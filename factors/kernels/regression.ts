@@ -25,8 +25,6 @@ import { CoMode, coMomentAt, REPLAY_MAX_WINDOW, replayTimeRegression } from "./c
 import { Emit2, moments2Into, nonNegative } from "./moments.ts";
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
 
 /** qlib's `np.isclose(std, 0, atol=2e-5)`: Corr and Rsquare are NaN where a rolling std is this small. */
 export const QLIB_STD_EPS = 2e-5;
@@ -158,7 +156,7 @@ function comoments(
       let cnt = c;
       let bx = kx;
       let by = ky;
-      let mx = 0; // (read only when cnt > 0; a NaN start would box it, see eslint.config.js)
+      let mx = 0; // (read only when cnt > 0; a NaN start would box it: eslint.config.js)
       let my = 0;
       let cxx = 0;
       let cyy = 0;
@@ -205,21 +203,21 @@ function comoments(
       }
       const o = oo + t;
       if (mode === COV) {
-        out1![o] = cnt >= 2 ? cxy / (cnt - 1) : NAN;
+        out1![o] = cnt >= 2 ? cxy / (cnt - 1) : 0 / 0;
       } else if (mode === CORR) {
-        out1![o] = cnt >= 2 ? cxy / Math.sqrt(cxx * cyy) : NAN;
+        out1![o] = cnt >= 2 ? cxy / Math.sqrt(cxx * cyy) : 0 / 0;
       } else if (mode === CORR_MASKED) {
         const masked = cnt >= 2 && (Math.sqrt(cxx / (cnt - 1)) <= QLIB_STD_EPS || Math.sqrt(cyy / (cnt - 1)) <= QLIB_STD_EPS);
-        out1![o] = cnt >= 2 && !masked ? cxy / Math.sqrt(cxx * cyy) : NAN;
+        out1![o] = cnt >= 2 && !masked ? cxy / Math.sqrt(cxx * cyy) : 0 / 0;
       } else {
-        const beta = cnt >= 2 && cxx > 0 ? cxy / cxx : NAN;
+        const beta = cnt >= 2 && cxx > 0 ? cxy / cxx : 0 / 0;
         if (out1 !== undefined) out1[o] = beta;
         if (out2 !== undefined) {
-          let r2 = cnt >= 2 ? (cxy * cxy) / (cxx * cyy) : NAN;
-          if (r2Mask && cnt >= 2 && Math.sqrt(cyy / (cnt - 1)) <= QLIB_STD_EPS) r2 = NAN;
+          let r2 = cnt >= 2 ? (cxy * cxy) / (cxx * cyy) : 0 / 0;
+          if (r2Mask && cnt >= 2 && Math.sqrt(cyy / (cnt - 1)) <= QLIB_STD_EPS) r2 = 0 / 0;
           out2[o] = r2;
         }
-        if (out3 !== undefined) out3[o] = today ? v - by - my - beta * (u - bx - mx) : NAN;
+        if (out3 !== undefined) out3[o] = today ? v - by - my - beta * (u - bx - mx) : 0 / 0;
       }
     }
   }
@@ -267,7 +265,7 @@ export function rollingCorr(
       moments2Into(x, start, sdx, 0, len, n, Emit2.Std, 0, scratch);
       moments2Into(y, start, sdy, 0, len, n, Emit2.Std, 0, scratch);
       for (let r = 0; r < len; r++) {
-        if (sdx[r]! <= QLIB_STD_EPS || sdy[r]! <= QLIB_STD_EPS) out[start + r] = NAN;
+        if (sdx[r]! <= QLIB_STD_EPS || sdy[r]! <= QLIB_STD_EPS) out[start + r] = 0 / 0;
       }
     }
   }

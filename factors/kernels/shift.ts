@@ -5,14 +5,12 @@
  * A negative k looks into the future: only label definitions may ask for it
  * (the parser rejects it elsewhere).
  */
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
 
 /** DELAY(A, k) / qlib Ref(x, k), k ≠ 0: out[t] = x[t − k]. */
 export function shift(x: Float64Array, out: Float64Array, start: number, end: number, k: number): void {
   for (let t = start; t < end; t++) {
     const src = t - k;
-    out[t] = src >= start && src < end ? x[src]! : NAN;
+    out[t] = src >= start && src < end ? x[src]! : 0 / 0;
   }
 }
 
@@ -26,7 +24,7 @@ export function firstValue(x: Float64Array, out: Float64Array, start: number, en
 export function delta(x: Float64Array, out: Float64Array, start: number, end: number, k: number): void {
   for (let t = start; t < end; t++) {
     const src = t - k;
-    out[t] = src >= start && src < end ? x[t]! - x[src]! : NAN;
+    out[t] = src >= start && src < end ? x[t]! - x[src]! : 0 / 0;
   }
 }
 
@@ -41,6 +39,6 @@ export function deltaFirst(x: Float64Array, out: Float64Array, start: number, en
 export function pctChange(x: Float64Array, out: Float64Array, start: number, end: number, k: number): void {
   for (let t = start; t < end; t++) {
     const src = t - k;
-    out[t] = src >= start && src < end ? x[t]! / x[src]! - 1 : NAN;
+    out[t] = src >= start && src < end ? x[t]! / x[src]! - 1 : 0 / 0;
   }
 }

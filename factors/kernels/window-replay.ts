@@ -38,9 +38,6 @@
 import { routeEmit2, sumIfSeries } from "./moments.ts";
 import { pairwiseDot, pairwiseSum } from "./pairwise.ts";
 import type { Scratch } from "./scratch.ts";
-// Computed, module-local NaN / ±∞: the globals box hot-loop doubles (see eslint.config.js).
-const NAN = 0 / 0;
-const POS_INF = 1 / 0;
 
 /**
  * Longest window computed here; longer ones use the O(1) block schemes (exact to a few ulps,
@@ -99,7 +96,7 @@ function seqWindowSums(x: Float64Array, xo: number, out: Float64Array, oo: numbe
         c++;
       }
     }
-    out[oo + r] = c > 0 ? s0 : NAN;
+    out[oo + r] = c > 0 ? s0 : 0 / 0;
   }
 }
 
@@ -145,7 +142,7 @@ export function replayProd(x: Float64Array, out: Float64Array, start: number, en
         c++;
       }
     }
-    out[start + r] = c > 0 ? p : NAN;
+    out[start + r] = c > 0 ? p : 0 / 0;
   }
 }
 
@@ -177,7 +174,7 @@ export function replaySkewKurt(
     if (full[r] === 1) {
       cnt = t - a + 1;
       if (cnt < need) {
-        out[t] = NAN;
+        out[t] = 0 / 0;
         continue;
       }
       for (let k = a; k <= t; k++) s += x[k]! - lo;
@@ -198,7 +195,7 @@ export function replaySkewKurt(
         }
       }
       if (cnt < need) {
-        out[t] = NAN;
+        out[t] = 0 / 0;
         continue;
       }
       const m = s / cnt;
@@ -215,7 +212,7 @@ export function replaySkewKurt(
     }
     const m2 = s2 / cnt;
     const tiny = 1e-15 * (lo + s / cnt);
-    if (m2 <= tiny * tiny) out[t] = NAN;
+    if (m2 <= tiny * tiny) out[t] = 0 / 0;
     else out[t] = kurt ? s4 / cnt / (m2 * m2) - 3 : s3 / cnt / Math.pow(m2, 1.5);
   }
 }
@@ -274,15 +271,15 @@ export function replayCoMoments(
     const s0 = t - n + 1;
     const lo = s0 > start ? s0 : start;
     let cnt = 0;
-    let loA = POS_INF;
-    let loB = POS_INF;
+    let loA = 1 / 0;
+    let loB = 1 / 0;
     let sa = 0;
     let sb = 0;
     let sab = 0;
     let saa = 0;
     let sbb = 0;
-    let daT = NAN;
-    let dbT = NAN;
+    let daT = 0 / 0;
+    let dbT = 0 / 0;
     if (fullA[r] === 1 && (b === null || fullB[r] === 1)) {
       // every point valid: minima from the deques, no tests in the loops
       cnt = t - lo + 1;
@@ -455,9 +452,9 @@ function coMomentsFour(w: FourWindows, r: number): void {
 /** Writes the requested co-moment statistics of day t from the count and the centred sums. */
 function emitCo(outs: ReplayCoOutputs, t: number, cnt: number, sab: number, saa: number, sbb: number, daT: number, dbT: number): void {
   const two = cnt >= 2;
-  if (outs.cov !== undefined) outs.cov[t] = two ? sab / (cnt - 1) : NAN;
-  if (outs.corr !== undefined) outs.corr[t] = two ? sab / Math.sqrt(saa * sbb) : NAN;
-  const beta = two && sbb > 0 ? sab / sbb : NAN;
+  if (outs.cov !== undefined) outs.cov[t] = two ? sab / (cnt - 1) : 0 / 0;
+  if (outs.corr !== undefined) outs.corr[t] = two ? sab / Math.sqrt(saa * sbb) : 0 / 0;
+  const beta = two && sbb > 0 ? sab / sbb : 0 / 0;
   if (outs.beta !== undefined) outs.beta[t] = beta;
   if (outs.resi !== undefined) outs.resi[t] = daT - beta * dbT;
 }
@@ -471,11 +468,11 @@ function replayTimeRegressionPairwise(y: Float64Array, outs: ReplayCoOutputs, st
   for (let t = start; t < end; t++) {
     const s0 = t - n + 1;
     let cnt = 0;
-    let lo = POS_INF;
-    let loX = POS_INF;
+    let lo = 1 / 0;
+    let loX = 1 / 0;
     for (let k = 0; k < n; k++) {
       const s = s0 + k;
-      const v = s >= start ? y[s]! : NAN;
+      const v = s >= start ? y[s]! : 0 / 0;
       if (v - v === 0) {
         cnt++;
         if (v < lo) lo = v;
@@ -484,7 +481,7 @@ function replayTimeRegressionPairwise(y: Float64Array, outs: ReplayCoOutputs, st
     }
     for (let k = 0; k < n; k++) {
       const s = s0 + k;
-      const v = s >= start ? y[s]! : NAN;
+      const v = s >= start ? y[s]! : 0 / 0;
       const ok = v - v === 0;
       dy[k] = ok ? v - lo : 0;
       dx[k] = ok ? k + 1 - loX : 0;
@@ -493,15 +490,15 @@ function replayTimeRegressionPairwise(y: Float64Array, outs: ReplayCoOutputs, st
     const mx = pairwiseSum(dx, 0, n) / cnt;
     for (let k = 0; k < n; k++) {
       const s = s0 + k;
-      const v = s >= start ? y[s]! : NAN;
+      const v = s >= start ? y[s]! : 0 / 0;
       const ok = v - v === 0;
       dy[k] = ok ? dy[k]! - my : 0;
       dx[k] = ok ? dx[k]! - mx : 0;
     }
     const sxx = pairwiseDot(dx, 0, dx, 0, n);
-    const b = cnt >= 2 && sxx > 0 ? pairwiseDot(dx, 0, dy, 0, n) / sxx : NAN;
+    const b = cnt >= 2 && sxx > 0 ? pairwiseDot(dx, 0, dy, 0, n) / sxx : 0 / 0;
     if (beta !== undefined) beta[t] = b;
-    if (resi !== undefined) resi[t] = y[t]! - y[t]! === 0 ? dy[n - 1]! - b * dx[n - 1]! : NAN;
+    if (resi !== undefined) resi[t] = y[t]! - y[t]! === 0 ? dy[n - 1]! - b * dx[n - 1]! : 0 / 0;
   }
 }
 
@@ -621,7 +618,7 @@ export function replayMoments2(
       emit2(x, start + r, sq[r]!, lo, m, s0, outMean, outVar, outStd, outZ, outBand, k);
     }
   } else if (outMean !== undefined) {
-    for (let r = 0; r < len; r++) outMean[start + r] = sq[r]! > 0 ? lows[r]! + offs[r]! : NAN;
+    for (let r = 0; r < len; r++) outMean[start + r] = sq[r]! > 0 ? lows[r]! + offs[r]! : 0 / 0;
   }
 }
 
@@ -631,15 +628,15 @@ function emit2(
   outMean: Float64Array | undefined, outVar: Float64Array | undefined, outStd: Float64Array | undefined,
   outZ: Float64Array | undefined, outBand: Float64Array | undefined, k: number,
 ): void {
-  const mean = cnt > 0 ? lo + m : NAN;
-  const variance = cnt > 1 ? s2 / (cnt - 1) : NAN;
+  const mean = cnt > 0 ? lo + m : 0 / 0;
+  const variance = cnt > 1 ? s2 / (cnt - 1) : 0 / 0;
   const std = Math.sqrt(variance);
   if (outMean !== undefined) outMean[t] = mean;
   if (outVar !== undefined) outVar[t] = variance;
   if (outStd !== undefined) outStd[t] = std;
   if (outZ !== undefined) {
     const v = x[t]!;
-    outZ[t] = v - v === 0 ? (v - lo - m) / std : NAN;
+    outZ[t] = v - v === 0 ? (v - lo - m) / std : 0 / 0;
   }
   if (outBand !== undefined) outBand[t] = mean + k * std;
 }
@@ -665,7 +662,7 @@ function windowLows(
     } else {
       run = 0;
     }
-    lows[r] = head < tail ? x[start + deque[head]!]! : POS_INF;
+    lows[r] = head < tail ? x[start + deque[head]!]! : 1 / 0;
     full[r] = run >= (r + 1 < n ? r + 1 : n) ? 1 : 0;
   }
 }
