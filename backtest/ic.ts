@@ -8,7 +8,7 @@
  *
  * Speed: the label side is prepared once per (label, window) — each date's in-cross-section
  * instruments sorted by label, with their deviations and rank deviations — and reused for every
- * factor, so a factor costs one gather and one bucket-sort ranking per date, the Pearson passes
+ * factor, so a factor costs one gather and one radix-sort ranking per date, the Pearson passes
  * riding along the sort's (RankScratch.pearsonRankDot), with no allocation per date.
  */
 import type { Panel } from "../factors/panel.ts";
@@ -203,13 +203,13 @@ function deviations(ys: Float64Array, n: number, out: Float64Array): number {
  * the mean rank); returns the sum of squares.
  */
 function rankDeviationsOfSorted(ys: Float64Array, n: number, out: Float64Array): number {
-  const c = (n + 1) / 2;
+  const c = (n + 1) * 0.5; // × 0.5: a double whatever n (V8 speculates on integers otherwise)
   let ss = 0;
   let a = 0;
   while (a < n) {
     let b = a + 1;
     while (b < n && ys[b] === ys[a]) b++;
-    const d = (a + 1 + b) / 2 - c;
+    const d = (a + 1 + b) * 0.5 - c;
     for (let k = a; k < b; k++) out[k] = d;
     ss += d * d * (b - a);
     a = b;
@@ -220,8 +220,6 @@ function rankDeviationsOfSorted(ys: Float64Array, n: number, out: Float64Array):
 /** Daily IC / RankIC of many factors against one prepared label; scratch reused across calls. */
 export class ICEvaluator {
   readonly label: LabelCrossSections;
-  /** Index into the label arrays of each gathered pair. */
-  private readonly pos: Int32Array;
   private readonly ly: Float64Array;
   private readonly dy: Float64Array;
   private readonly dr: Float64Array;
@@ -232,7 +230,6 @@ export class ICEvaluator {
   constructor(label: Float64Array | LabelCrossSections, panel: Panel, window: MetricWindow) {
     this.label = label instanceof LabelCrossSections ? label : new LabelCrossSections(label, panel, window);
     const cap = this.label.maxCount;
-    this.pos = new Int32Array(cap);
     this.ly = new Float64Array(cap);
     this.dy = new Float64Array(cap);
     this.dr = new Float64Array(cap);
@@ -253,7 +250,7 @@ export class ICEvaluator {
   /** IC and RankIC of date k of the window (left NaN when the date does not count). */
   private day(factor: Float64Array, k: number, ic: Float64Array, rankIc: Float64Array): void {
     const L = this.label;
-    const { pos, scratch } = this;
+    const scratch = this.scratch;
     const fx = scratch.vals; // gathered factor values go straight into the rank scratch
     const { order, offsets } = L;
     // Straight from the instrument-major array: consecutive dates read the same cache lines
@@ -268,17 +265,15 @@ export class ICEvaluator {
     for (let j = o0; j < o1; j++) {
       const f = factor[order[j]! * nDates + col]!;
       if (f - f === 0) {
-        fx[n] = f;
-        pos[n] = j;
+        fx[n++] = f;
         if (f < mn) mn = f;
         if (f > mx) mx = f;
-        n++;
       }
     }
     if (n < 2) return;
     // Label side: the date's precomputed deviations when every label has a factor value,
-    // otherwise recomputed over the pairs (still sorted: pos ascends). Offsets, not subarray
-    // views, so nothing is allocated per date.
+    // otherwise recomputed over the pairs (still sorted by label). Offsets, not subarray views,
+    // so nothing is allocated per date.
     let dy = L.dev;
     let dr = L.rankDev;
     let base = o0;
@@ -289,9 +284,15 @@ export class ICEvaluator {
       syy = L.ss[k]!;
       srr = L.rankSs[k]!;
     } else {
+      // Some factor values missing (rare): which labels pair up is read again rather than
+      // recorded in the gather, which then does one store per value less.
       const ly = this.ly;
       const values = L.values;
-      for (let q = 0; q < n; q++) ly[q] = values[pos[q]!]!;
+      let q = 0;
+      for (let j = o0; j < o1; j++) {
+        const f = factor[order[j]! * nDates + col]!;
+        if (f - f === 0) ly[q++] = values[j]!;
+      }
       if (ly[0] === ly[n - 1]) return;
       dy = this.dy;
       dr = this.dr;

@@ -41,62 +41,568 @@ export function pearson(x: Float64Array, y: Float64Array, n: number): number {
   return Number.isFinite(r) ? r : NaN;
 }
 
-/** Buckets per value: sparse enough that most buckets hold at most one value. */
-const BUCKETS_PER_VALUE = 2;
-/** A bucket holding more values than this is sorted on its own (bucketed again over its range). */
-const CROWDED = 16;
-/** Re-bucketing depth after which the input is handed to the radix sort instead. */
-const MAX_DEPTH = 4;
+/** Most values one RankScratch ranks at a time: the fast path packs an input index into 16 bits. */
+export const RANK_SCRATCH_MAX = 1 << 16;
+
+/** The linear key's largest value: 16 bits, sorted by two 8-bit LSD radix passes. */
+const KEY_MAX = 0xffff;
+/** The most distinct values a run of values sharing a key may hold to be counted out (sortRun). */
+const MAX_DISTINCT = 16;
+
+/**
+ * (t³ − t)/12: Σ (r − c)² over the ranks 1..t, and what a tie group of t values takes off it.
+ * Computed from h = t/2 (8h³ − 2h = t³ − t, exact below 2^17) so that V8 compiles it in floating
+ * point from the start: integer speculation fails on the halves (t ≡ 2 mod 4) and past int32
+ * (t > 1290), and an optimised function that then deoptimises is not always recompiled — it was
+ * seen deoptimising again at every later call. (A product with a non-integral constant is a heap
+ * number even when its value is whole, so V8's feedback for what follows says "double"; a
+ * quotient such as (n + 1) / 2 is a small integer for odd n.)
+ */
+function cubeTerm(t: number): number {
+  const h = t * 0.5;
+  return (8 * h * h * h - 2 * h) / 12;
+}
+
+/**
+ * The sort kernel behind RankScratch: its working arrays and the passes over them, created once
+ * (per module instance, so per worker) and shared by every RankScratch — each call fills the
+ * arrays and reads them back within itself, and JavaScript runs one call at a time.
+ *
+ * Why a closure: V8 compiles a closure that is created only once against its own context, so
+ * these `const` arrays become constants in its optimised code — length and data pointer compiled
+ * in, no per-access map check and field loads. A typed array reached any other way (an argument,
+ * a field, a module-level binding, which the esbuild bundle turns into a `var`) costs ~10
+ * instructions per access to re-check, re-checked after every typed-array store; this sort is
+ * little else but accesses, and takes a third fewer instructions from constants. Hence also: the
+ * input is copied in once (V) and the passes read the copy; the hot loops are written out in the
+ * functions V8 compiles on their own (keySort, pearsonRankDot, readOut, readOutDot), not in small
+ * helpers inlined into them, where the constants are lost; each entry point handles its own
+ * fallbacks, so that no rarely taken path is a call site in an inlining caller outside the
+ * closure; and warmUp() runs every path before any real data (see there).
+ */
+function makeKernel() {
+  /** The values being sorted (copied in by the key pass, or by load()) and their raw bits. */
+  const V = new Float64Array(RANK_SCRATCH_MAX);
+  const V32 = new Uint32Array(V.buffer);
+  /** Packed (key << 16 | input index) words: the key radix sort's ping-pong pair. */
+  const PA = new Int32Array(RANK_SCRATCH_MAX);
+  const PB = new Int32Array(RANK_SCRATCH_MAX);
+  /** Its two byte histograms: the key's low byte in [0, 256), its high byte in [256, 512). */
+  const H = new Int32Array(512);
+  /** The sorted values and their input indices (readOut, the fallback sort). */
+  const SV = new Float64Array(RANK_SCRATCH_MAX);
+  const SJ = new Int32Array(RANK_SCRATCH_MAX);
+  /** The fallback radix sort's keys and indices (ping-pong pairs) and four byte histograms. */
+  const KA = new Uint32Array(RANK_SCRATCH_MAX);
+  const KB = new Uint32Array(RANK_SCRATCH_MAX);
+  const IA = new Int32Array(RANK_SCRATCH_MAX);
+  const IB = new Int32Array(RANK_SCRATCH_MAX);
+  const HR = new Int32Array(1024);
+  /** sortRun's counting sort: the run's distinct values, their places, counts, each word's value. */
+  const DV = new Float64Array(MAX_DISTINCT);
+  const DC = new Int32Array(MAX_DISTINCT);
+  const DN = new Int32Array(MAX_DISTINCT);
+  const RUN = new Int32Array(RANK_SCRATCH_MAX);
+
+  /** Copies vals[0..n) into V. */
+  function load(vals: Float64Array, n: number): void {
+    for (let k = 0; k < n; k++) V[k] = vals[k]!;
+  }
+
+  /**
+   * The 16-bit key radix sort of vals[0..n) (copied into V) into PA, stably; false, before anything
+   * is done, when the range [mn, mx] cannot be scaled to the key.
+   */
+  function keySort(vals: Float64Array, n: number, mn: number, mx: number): boolean {
+    const scale = KEY_MAX / (mx - mn);
+    if (!(scale > 0 && scale < Infinity)) return false;
+    H.fill(0);
+    for (let k = 0; k < n; k++) {
+      const v = vals[k]!;
+      V[k] = v;
+      // ≤ KEY_MAX: v − mn ≤ mx − mn, and the rounded product of the two cannot pass KEY_MAX.
+      const key = ((v - mn) * scale) | 0;
+      H[key & 255]!++;
+      H[256 + (key >>> 8)]!++;
+      PA[k] = (key << 16) | k;
+    }
+    let sum = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = H[b]!;
+      H[b] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < n; k++) {
+      const e = PA[k]!;
+      PB[H[(e >>> 16) & 255]!++] = e;
+    }
+    sum = 0;
+    for (let b = 256; b < 512; b++) {
+      const c = H[b]!;
+      H[b] = sum;
+      sum += c;
+    }
+    for (let q = 0; q < n; q++) {
+      const e = PB[q]!;
+      PA[H[256 + (e >>> 24)]!++] = e;
+    }
+    return true;
+  }
+
+  /** Sorts vals[0..n) (min mn < max mx) into SV (ascending) and SJ (input indices), stably. */
+  function sort(vals: Float64Array, n: number, mn: number, mx: number): void {
+    if (keySort(vals, n, mn, mx)) {
+      readOut(n);
+    } else {
+      load(vals, n);
+      floatRadixSort(n);
+    }
+  }
+
+  /** RankScratch.rankDot's sums of vals[0..n) (mx − mn > tol) into result[0..1]. */
+  function rankDot(vals: Float64Array, n: number, mn: number, mx: number, w: Float64Array, base: number, tol: number, result: Float64Array): void {
+    if (tol > 0) {
+      sort(vals, n, mn, mx);
+      rankDotSorted(n, w, base, tol, result);
+    } else if (keySort(vals, n, mn, mx)) {
+      readOutDot(n, w, base, result);
+    } else {
+      load(vals, n);
+      floatRadixSort(n);
+      rankDotSorted(n, w, base, 0, result);
+    }
+  }
+
+  /**
+   * RankScratch.pearsonRankDot: keySort with the two Pearson passes folded into its key and first
+   * scatter passes, then readOutDot; the plain passes and the fallback sort when the range cannot
+   * be keyed (constant values included).
+   */
+  function pearsonRankDot(vals: Float64Array, n: number, mn: number, mx: number, w: Float64Array, wBase: number, y: Float64Array, yBase: number, result: Float64Array): void {
+    const scale = KEY_MAX / (mx - mn);
+    if (!(n > 0 && scale > 0 && scale < Infinity)) {
+      let sx = 0;
+      for (let k = 0; k < n; k++) sx += vals[k]! - mn;
+      const a = sx / n;
+      let sxy = 0;
+      let sxx = 0;
+      for (let k = 0; k < n; k++) {
+        const d = vals[k]! - mn - a;
+        sxy += d * y[yBase + k]!;
+        sxx += d * d;
+      }
+      result[2] = sxy;
+      result[3] = sxx;
+      if (n > 0 && mx - mn > 0) {
+        load(vals, n);
+        floatRadixSort(n);
+        rankDotSorted(n, w, wBase, 0, result);
+      } else {
+        result[0] = 0;
+        result[1] = 0;
+      }
+      return;
+    }
+    H.fill(0);
+    let sx = 0;
+    for (let k = 0; k < n; k++) {
+      const v = vals[k]!;
+      V[k] = v;
+      const u = v - mn;
+      sx += u;
+      const key = (u * scale) | 0;
+      H[key & 255]!++;
+      H[256 + (key >>> 8)]!++;
+      PA[k] = (key << 16) | k;
+    }
+    const a = sx / n;
+    let sum = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = H[b]!;
+      H[b] = sum;
+      sum += c;
+    }
+    let sxy = 0;
+    let sxx = 0;
+    for (let k = 0; k < n; k++) {
+      const e = PA[k]!;
+      PB[H[(e >>> 16) & 255]!++] = e;
+      const d = V[k]! - mn - a;
+      sxy += d * y[yBase + k]!;
+      sxx += d * d;
+    }
+    result[2] = sxy;
+    result[3] = sxx;
+    sum = 0;
+    for (let b = 256; b < 512; b++) {
+      const c = H[b]!;
+      H[b] = sum;
+      sum += c;
+    }
+    for (let q = 0; q < n; q++) {
+      const e = PB[q]!;
+      PA[H[256 + (e >>> 24)]!++] = e;
+    }
+    readOutDot(n, w, wBase, result);
+  }
+
+  /**
+   * Sorts the words PA[a..b), which share a key, by value, stably; returns what is left of the
+   * caller's move budget, negative when it gave up (PA[a..b) then some permutation of itself).
+   * Usually such a run holds a few distinct values, however many times each (a value and its
+   * rounding-noise neighbours, as 0.1 and 0.09999999999999999 in counts and ratios of small
+   * integers): those are counted out by value, in time linear in the run. Short runs (most are two
+   * close values) and runs of more than MAX_DISTINCT distinct values (an outlier squeezed the bulk
+   * into a few keys): insertion sort, giving up past the budget.
+   */
+  function sortRun(a: number, b: number, budget: number): number {
+    let d = b - a > 8 ? 0 : -1; // distinct values found, at most MAX_DISTINCT (-1: more, or a short run)
+    let j = 0; // the last value's: runs are mostly one value repeated
+    for (let k = a; d >= 0 && k < b; k++) {
+      const x = V[PA[k]! & 0xffff]!;
+      if (j >= d || DV[j] !== x) {
+        j = 0;
+        while (j < d && DV[j] !== x) j++;
+      }
+      if (j === d) {
+        if (d === MAX_DISTINCT) {
+          d = -1;
+          break;
+        }
+        DV[d++] = x;
+      }
+      RUN[k] = j;
+    }
+    if (d > 0) {
+      // Each distinct value's place in ascending order, then a stable counting sort by it.
+      for (let m = 0; m < d; m++) {
+        let r = 0;
+        for (let q = 0; q < d; q++) if (DV[q]! < DV[m]!) r++;
+        DC[m] = r; // distinct values: no two share a place
+        DN[m] = 0;
+      }
+      for (let k = a; k < b; k++) DN[DC[RUN[k]!]!]!++;
+      let sum = a;
+      for (let r = 0; r < d; r++) {
+        const cnt = DN[r]!;
+        DN[r] = sum;
+        sum += cnt;
+      }
+      for (let k = a; k < b; k++) PB[DN[DC[RUN[k]!]!]!++] = PA[k]!;
+      for (let k = a; k < b; k++) PA[k] = PB[k]!;
+      return budget;
+    }
+    for (let k = a + 1; k < b; k++) {
+      const e = PA[k]!;
+      const x = V[e & 0xffff]!;
+      let q = k - 1;
+      while (q >= a && V[PA[q]! & 0xffff]! > x) {
+        PA[q + 1] = PA[q]!;
+        q--;
+      }
+      PA[q + 1] = e;
+      budget -= k - 1 - q;
+      if (budget < 0) return budget;
+    }
+    return budget;
+  }
+
+  /** The end of the run of words sharing PA[p]'s key (PA is in key order). */
+  function runEnd(p: number, n: number): number {
+    const key = PA[p]! >>> 16;
+    let end = p + 1;
+    while (end < n && PA[end]! >>> 16 === key) end++;
+    return end;
+  }
+
+  /**
+   * Reads the key order in PA out into SV/SJ (values, input indices). Values sharing a key come in
+   * input order: at the first one out of order, the run of its key is sorted (sortRun) and read
+   * again. Gives up for the fallback sort as sortRun does (2n + 64 moves in all).
+   */
+  function readOut(n: number): void {
+    let budget = 2 * n + 64;
+    let prev = -Infinity;
+    let lastKey = -1;
+    let runStart = 0;
+    for (let p = 0; p < n; p++) {
+      const e = PA[p]!;
+      const i = e & 0xffff;
+      const x = V[i]!;
+      const key = e >>> 16;
+      if (key !== lastKey) {
+        lastKey = key;
+        runStart = p;
+      } else if (x < prev) {
+        budget = sortRun(runStart, runEnd(p, n), budget);
+        if (budget < 0) {
+          floatRadixSort(n);
+          return;
+        }
+        p = runStart - 1; // read the sorted run again (a smaller key, a smaller value: prev holds)
+        prev = p >= 0 ? SV[p]! : -Infinity;
+        continue;
+      }
+      SV[p] = x;
+      SJ[p] = i;
+      prev = x;
+    }
+  }
+
+  /**
+   * rankDot's sums (tol 0) from the key order in PA, in the one pass that also checks it: into
+   * result[0] Σ (r − c)·w[base + i] and into result[1] Σ (r − c)², r the average rank of V[i],
+   * over the indices i in PA (c = (n + 1) / 2).
+   *
+   * Summed per group of equal values, closed when a larger value comes: (mean rank − c)·Σw, and
+   * (t³ − t)/12 off n(n² − 1)/12 for a group of t. The last group stays open (its start and Σw):
+   * a larger key closes it (the key is monotone: a larger key is a larger value), an equal value
+   * joins it. Values sharing a key come in input order: at the first one out of order, the run of
+   * its key is sorted (sortRun) and summed again from the sums as they stood before it. Gives up
+   * for the fallback sort as sortRun does. With half-integer w (the IC's label rank deviations)
+   * every term and partial sum is a multiple of 1/4 far below 2^53, so exact in any order.
+   */
+  function readOutDot(n: number, w: Float64Array, base: number, result: Float64Array): void {
+    const c = (n + 1) * 0.5; // × 0.5, not / 2: a double even when n is odd (see cubeTerm)
+    let s = 0;
+    let tiesSq = 0; // Σ (t³ − t)/12 over the closed groups
+    let g = 0; // the open group: its start and Σw
+    let gw = w[base + (PA[0]! & 0xffff)]!;
+    let lastKey = PA[0]! >>> 16;
+    let runStart = 0; // where the run of the current key starts, and the sums before it
+    let sRun = 0;
+    let tRun = 0;
+    let budget = 2 * n + 64;
+    for (let p = 1; p < n; p++) {
+      const e = PA[p]!;
+      const i = e & 0xffff;
+      const key = e >>> 16;
+      if (key !== lastKey) {
+        s += ((g + 1 + p) * 0.5 - c) * gw;
+        if (p - g > 1) tiesSq += cubeTerm(p - g);
+        g = p;
+        gw = w[base + i]!;
+        lastKey = key;
+        runStart = p;
+        sRun = s;
+        tRun = tiesSq;
+        continue;
+      }
+      // The same key as the open group: compare the values (the largest so far is at p − 1).
+      const x = V[i]!;
+      const last = V[PA[p - 1]! & 0xffff]!;
+      if (x === last) {
+        gw += w[base + i]!;
+      } else if (x > last) {
+        s += ((g + 1 + p) * 0.5 - c) * gw;
+        if (p - g > 1) tiesSq += cubeTerm(p - g);
+        g = p;
+        gw = w[base + i]!;
+      } else {
+        budget = sortRun(runStart, runEnd(p, n), budget);
+        if (budget < 0) {
+          floatRadixSort(n);
+          rankDotSorted(n, w, base, 0, result);
+          return;
+        }
+        s = sRun;
+        tiesSq = tRun;
+        g = runStart;
+        gw = w[base + (PA[runStart]! & 0xffff)]!;
+        p = runStart; // the loop goes on from the run's second word
+      }
+    }
+    s += ((g + 1 + n) * 0.5 - c) * gw;
+    if (n - g > 1) tiesSq += cubeTerm(n - g);
+    result[0] = s;
+    result[1] = cubeTerm(n) - tiesSq;
+  }
+
+  /**
+   * rankDot's sums from sorted SV/SJ into result[0..1] (after the fallback sort, or sort() for
+   * tol > 0): per group of neighbours at most tol apart (t values, mean rank r), (r − c)·Σw, and
+   * n(n² − 1)/12 less (t³ − t)/12 per group.
+   */
+  function rankDotSorted(n: number, w: Float64Array, base: number, tol: number, result: Float64Array): void {
+    const c = (n + 1) * 0.5;
+    let s = 0;
+    let tiesSq = 0;
+    let g = 0;
+    while (g < n) {
+      let gw = w[base + SJ[g]!]!;
+      let h = g + 1;
+      while (h < n && SV[h]! - SV[h - 1]! <= tol) gw += w[base + SJ[h++]!]!;
+      s += ((g + 1 + h) * 0.5 - c) * gw;
+      tiesSq += cubeTerm(h - g);
+      g = h;
+    }
+    result[0] = s;
+    result[1] = cubeTerm(n) - tiesSq;
+  }
+
+  /**
+   * The fallback sort of V[0..n) into SV/SJ: LSD radix on the top 32 bits of each value's
+   * order-preserving bit pattern, then an insertion pass over the full values.
+   */
+  function floatRadixSort(n: number): void {
+    HR.fill(0);
+    let ks = KA;
+    let is = IA;
+    let kd = KB;
+    let id = IB;
+    for (let k = 0; k < n; k++) {
+      const hi = V32[2 * k + 1]!; // little-endian: the high word holds sign, exponent, top mantissa
+      // Order-preserving map: flip all bits of negatives, set the sign bit of non-negatives.
+      const key = (hi & 0x80000000) !== 0 ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
+      ks[k] = key;
+      is[k] = k;
+      HR[key & 255]!++;
+      HR[256 + ((key >>> 8) & 255)]!++;
+      HR[512 + ((key >>> 16) & 255)]!++;
+      HR[768 + (key >>> 24)]!++;
+    }
+    for (let pass = 0; pass < 4; pass++) {
+      const base = pass * 256;
+      const sh = pass * 8;
+      if (HR[base + ((ks[0]! >>> sh) & 255)] === n) continue; // one bucket: the pass is a no-op
+      let sum = 0;
+      for (let b = 0; b < 256; b++) {
+        const c = HR[base + b]!;
+        HR[base + b] = sum;
+        sum += c;
+      }
+      for (let k = 0; k < n; k++) {
+        const key = ks[k]!;
+        const pos = HR[base + ((key >>> sh) & 255)]!++;
+        kd[pos] = key;
+        id[pos] = is[k]!;
+      }
+      const tk = ks;
+      ks = kd;
+      kd = tk;
+      const ti = is;
+      is = id;
+      id = ti;
+    }
+    // Runs of equal keys (ties, or values sharing the top 32 bits) are put in order by an insertion
+    // pass over the full values.
+    for (let k = 0; k < n; k++) {
+      const i = is[k]!;
+      SV[k] = V[i]!;
+      SJ[k] = i;
+    }
+    for (let k = 1; k < n; k++) {
+      const x = SV[k]!;
+      if (SV[k - 1]! <= x) continue;
+      const xi = SJ[k]!;
+      let q = k - 1;
+      while (q >= 0 && SV[q]! > x) {
+        SV[q + 1] = SV[q]!;
+        SJ[q + 1] = SJ[q]!;
+        q--;
+      }
+      SV[q + 1] = x;
+      SJ[q + 1] = xi;
+    }
+  }
+
+  /**
+   * Takes every path above a few times on small inputs, once, when the first RankScratch is made
+   * (~10 ms, most of it compiling what the first real call would compile anyway). V8 optimises
+   * these functions with the type feedback their paths have gathered so far, and optimised code
+   * that meets a path without feedback deoptimises, but keeps the code: it deoptimises again at
+   * every later visit (seen: whole factors twice as slow, over a path taken once in a few dates).
+   */
+  function warmUp(): void {
+    const n = 24;
+    const vals = new Float64Array(n);
+    const w = new Float64Array(n);
+    const y = new Float64Array(n);
+    const result = new Float64Array(4);
+    let seed = 1;
+    const rnd = (): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let k = 0; k < n; k++) {
+      w[k] = k + 1 - (n + 1) / 2 + (k % 3 === 0 ? 0.5 : 0); // half-integers, ties among them
+      y[k] = rnd() - 0.5;
+    }
+    const cases: (() => number)[] = [
+      () => rnd(), // distinct values
+      () => Math.round(rnd() * 5) / 5, // ties
+      () => (rnd() < 0.5 ? 0.3 + Math.floor(rnd() * 20) * 1e-15 : rnd()), // many values sharing a key
+      () => (rnd() < 0.4 ? 0.5 + Math.floor(rnd() * 3) * 1e-12 : rnd()), // near-ties sharing a key
+      () => (rnd() < 0.05 ? 1e12 : rnd()), // an outlier: all else in one key, the fallback sort
+      () => (rnd() < 0.5 ? -1.7e308 : 1.7e308) * rnd(), // a range too large to key
+      () => 2.5, // constant
+    ];
+    for (let round = 0; round < 4; round++) {
+      for (const gen of cases) {
+        let mn = Infinity;
+        let mx = -Infinity;
+        for (let k = 0; k < n; k++) {
+          const v = gen();
+          vals[k] = v;
+          if (v < mn) mn = v;
+          if (v > mx) mx = v;
+        }
+        pearsonRankDot(vals, n, mn, mx, w, 0, y, 0, result);
+        if (mx > mn) {
+          rankDot(vals, n, mn, mx, w, 0, 0, result);
+          rankDot(vals, n, mn, mx, w, 0, 1e-9, result);
+          sort(vals, n, mn, mx);
+        }
+      }
+    }
+  }
+
+  return { SJ, SV, sort, rankDot, pearsonRankDot, warmUp };
+}
+
+const kernel = makeKernel();
+let kernelWarm = false;
 
 /**
  * Average ranks (pandas `rank(method="average")`) without comparison sorts, no allocation after
  * construction. Callers write the values straight into `vals` (the scratch's own buffer) and call
  * `ranks(n, out)`; vals[0..n) is left intact.
  *
- * Main path, a bucket sort in value space: 2n buckets spread evenly over [min, max], so a
- * cross-section lands mostly one value per bucket; one insertion pass over the bucketed values then
- * orders the few buckets that hold several (cheap: values are out of order only within a bucket).
- * A crowded bucket (an outlier squeezes the bulk into a few buckets, or many ties) is first sorted
- * on its own by bucketing it again over its own range. The bucket of a value is monotone in the
- * value (the subtraction, product and truncation all round monotonically), so bucket order is
- * value order and equal values share a bucket.
+ * Main path, an LSD radix sort on a 16-bit linear key, key = ⌊(v − min)·65535 / (max − min)⌋,
+ * packed with the input index into one int32 (key in the high half) so each of the two 8-bit
+ * passes moves one word per value. The passes have no data-dependent branches: in the bucket sort
+ * this replaces, the insertion pass's branch misses cost the most, and 65536 keys leave few values
+ * sharing a key even for heavy-tailed factors whose outliers squeeze the bulk into part of the
+ * range (on the S&P 500 Alpha158 set, ~3 values in 500 share a key with a different value). The
+ * key is monotone in the value (the subtraction, product and truncation all round monotonically),
+ * so key order is value order up to values sharing a key, which the stable passes leave in input
+ * order; reading the order out, each value smaller than its predecessor is inserted back into
+ * place. Equal values share a key, so the whole sort is stable (ties in input order).
  *
- * Fallback (a range that overflows or underflows, ±Infinity, or pathologically spread values): an
- * LSD radix sort (up to 4 passes of 8 bits) on the top 32 bits of each double's order-preserving
- * bit pattern, runs of equal keys then ordered by their full value.
+ * Fallback, when the key cannot order the values cheaply — a range that overflows or underflows,
+ * ±Infinity, or an outlier so far out that many distinct values share a key (reading out then
+ * gives up after a bounded number of moves): an LSD radix sort (up to 4 passes of 8 bits) on the
+ * top 32 bits of each double's order-preserving bit pattern, which tells values apart by exponent
+ * and 20 mantissa bits whatever their spread; runs of equal keys are then ordered by full value.
+ *
+ * The sorting itself is makeKernel's, shared by all instances (see there for why); a scratch
+ * holds at most RANK_SCRATCH_MAX values.
  */
 export class RankScratch {
   /** Input buffer: write vals[0..n) (non-NaN values), then call ranks(). */
   readonly vals: Float64Array;
-  private readonly u32: Uint32Array;
-  private readonly kA: Uint32Array;
-  private readonly kB: Uint32Array;
-  private readonly iA: Int32Array;
-  private readonly iB: Int32Array;
-  private readonly hist = new Int32Array(1024);
-  /** The bucketed values and their input indices, and a temporary pair for re-bucketing. */
-  private readonly sv: Float64Array;
-  private readonly sj: Int32Array;
-  private readonly tv: Float64Array;
-  private readonly tj: Int32Array;
-  /** Per-depth bucket counts, then bucket ends. */
-  private readonly counts: Int32Array[] = [];
-  private readonly bucketOf: Int32Array;
+  /** argsort's result (its own copy: the sorted indices live in the shared kernel). */
+  private readonly order: Int32Array;
 
   constructor(readonly capacity: number) {
+    if (capacity > RANK_SCRATCH_MAX) throw new RangeError(`RankScratch holds at most ${RANK_SCRATCH_MAX} values, asked for ${capacity}`);
     const cap = Math.max(1, capacity);
     this.vals = new Float64Array(cap);
-    this.u32 = new Uint32Array(this.vals.buffer);
-    this.kA = new Uint32Array(cap);
-    this.kB = new Uint32Array(cap);
-    this.iA = new Int32Array(cap);
-    this.iB = new Int32Array(cap);
-    this.sv = new Float64Array(cap);
-    this.sj = new Int32Array(cap);
-    this.tv = new Float64Array(cap);
-    this.tj = new Int32Array(cap);
-    this.bucketOf = new Int32Array(cap);
-    for (let d = 0; d <= MAX_DEPTH; d++) this.counts.push(new Int32Array(cap * BUCKETS_PER_VALUE + 1));
+    this.order = new Int32Array(cap);
+    if (!kernelWarm) {
+      kernelWarm = true;
+      kernel.warmUp();
+    }
   }
 
   /** Average 1-based ranks of vals[0..n) into out[0..n). */
@@ -120,19 +626,19 @@ export class RankScratch {
       out.fill((n + 1) / 2, 0, n);
       return;
     }
-    this.sort(n, mn, mx);
-    // sv/sj hold the values in ascending order: each group of equal values gets its mean rank.
-    const { sv, sj } = this;
+    kernel.sort(this.vals, n, mn, mx);
+    // SV/SJ hold the values in ascending order: each group of equal values gets its mean rank.
+    const { SV, SJ } = kernel;
     let g = 0;
     while (g < n) {
-      const x = sv[g]!;
+      const x = SV[g]!;
       let h = g + 1;
-      while (h < n && sv[h] === x) h++;
+      while (h < n && SV[h] === x) h++;
       if (h === g + 1) {
-        out[sj[g]!] = h;
+        out[SJ[g]!] = h;
       } else {
-        const r = (g + 1 + h) / 2;
-        for (let k = g; k < h; k++) out[sj[k]!] = r;
+        const r = (g + 1 + h) * 0.5;
+        for (let k = g; k < h; k++) out[SJ[k]!] = r;
       }
       g = h;
     }
@@ -143,6 +649,11 @@ export class RankScratch {
    * Σ (r_k − c)·w[base + k] into result[0] and Σ (r_k − c)² into result[1] — the Spearman sums,
    * without writing the ranks out. Sorted neighbours at most `tol` apart count as tied (tol = 0:
    * only equal values), so values that differ by rounding noise alone share their rank.
+   *
+   * The first sum is taken as Σ (p + 1 − c)·w over sorted positions p, as if nothing were tied,
+   * plus each tie group's move to its mean rank; the second is n(n² − 1)/12 less (t³ − t)/12 per
+   * group of t tied values. With half-integer w (the IC's label rank deviations) every term and
+   * partial sum is a multiple of 1/4 far below 2^53, so exact in any order.
    */
   rankDot(n: number, mn: number, mx: number, w: Float64Array, base: number, result: Float64Array, tol = 0): void {
     if (n <= 0 || mx - mn <= tol) {
@@ -150,8 +661,7 @@ export class RankScratch {
       result[1] = 0;
       return;
     }
-    this.sort(n, mn, mx);
-    this.sortedRankSums(n, w, base, result, tol);
+    kernel.rankDot(this.vals, n, mn, mx, w, base, tol, result);
   }
 
   /**
@@ -159,57 +669,11 @@ export class RankScratch {
    * themselves against y — the IC's two correlations of one date: with a = Σ (vals[k] − mn) / n
    * and d_k = vals[k] − mn − a, Σ d_k·y[yBase + k] into result[2] and Σ d_k² into result[3].
    * The same operations in the same order as the separate two-pass Pearson (metrics_ref.py's
-   * shifted two-pass), so the same bits; the bucket sort's counting and scatter passes read every
-   * value anyway and carry the two Pearson passes along.
+   * shifted two-pass), so the same bits: the radix sort's key and first scatter passes read every
+   * value in input order anyway, and carry the two Pearson passes along.
    */
   pearsonRankDot(n: number, mn: number, mx: number, w: Float64Array, wBase: number, y: Float64Array, yBase: number, result: Float64Array): void {
-    if (n > 0 && mx - mn > 0 && this.bucketSortPearson(n, mn, mx, y, yBase, result)) {
-      this.sortedRankSums(n, w, wBase, result, 0);
-      return;
-    }
-    // Constant values, or a range the bucket sort cannot scale: the plain passes.
-    let sx = 0;
-    for (let k = 0; k < n; k++) sx += this.vals[k]! - mn;
-    const a = sx / n;
-    let sxy = 0;
-    let sxx = 0;
-    for (let k = 0; k < n; k++) {
-      const d = this.vals[k]! - mn - a;
-      sxy += d * y[yBase + k]!;
-      sxx += d * d;
-    }
-    result[2] = sxy;
-    result[3] = sxx;
-    this.rankDot(n, mn, mx, w, wBase, result);
-  }
-
-  /** rankDot's sums from the sorted sv/sj (see rankDot). */
-  private sortedRankSums(n: number, w: Float64Array, base: number, result: Float64Array, tol: number): void {
-    const c = (n + 1) / 2;
-    // Ranks into a scratch in input order, then one sequential pass over w: w is usually a slice
-    // of a large array that is cold in cache, and sequential reads let the prefetcher fetch it.
-    const { sv, sj } = this;
-    const rk = this.tv;
-    let sxx = 0;
-    let g = 0;
-    while (g < n) {
-      let h = g + 1;
-      while (h < n && sv[h]! - sv[h - 1]! <= tol) h++;
-      if (h === g + 1) {
-        const d = h - c;
-        rk[sj[g]!] = d;
-        sxx += d * d;
-      } else {
-        const d = (g + 1 + h) / 2 - c;
-        for (let k = g; k < h; k++) rk[sj[k]!] = d;
-        sxx += d * d * (h - g);
-      }
-      g = h;
-    }
-    let sxy = 0;
-    for (let k = 0; k < n; k++) sxy += rk[k]! * w[base + k]!;
-    result[0] = sxy;
-    result[1] = sxx;
+    kernel.pearsonRankDot(this.vals, n, mn, mx, w, wBase, y, yBase, result);
   }
 
   /**
@@ -217,8 +681,8 @@ export class RankScratch {
    * returned view is the scratch's own buffer: valid until the next call.
    */
   argsort(n: number): Int32Array {
-    const { vals, sj } = this;
-    if (n <= 0) return sj.subarray(0, 0);
+    const { vals, order } = this;
+    if (n <= 0) return order.subarray(0, 0);
     let mn = vals[0]!;
     let mx = mn;
     for (let k = 1; k < n; k++) {
@@ -227,220 +691,13 @@ export class RankScratch {
       if (v > mx) mx = v;
     }
     if (mn === mx) {
-      for (let k = 0; k < n; k++) sj[k] = k;
+      for (let k = 0; k < n; k++) order[k] = k;
     } else {
-      this.sort(n, mn, mx);
+      kernel.sort(vals, n, mn, mx);
+      const sj = kernel.SJ;
+      for (let k = 0; k < n; k++) order[k] = sj[k]!;
     }
-    return sj.subarray(0, n);
-  }
-
-  /**
-   * Leaves vals[0..n) (not all equal, min mn, max mx) in ascending order in sv, their indices in sj.
-   * Stable: every pass (scatter, insertion, LSD radix) keeps equal values in input order.
-   */
-  private sort(n: number, mn: number, mx: number): void {
-    if (!this.bucketSort(n, mn, mx)) this.radixSort(n);
-  }
-
-  /** Sorts vals[0..n) into sv/sj (values, input indices); false when it gave up. */
-  private bucketSort(n: number, mn: number, mx: number): boolean {
-    const { vals, bucketOf, sv, sj } = this;
-    const nb = n * BUCKETS_PER_VALUE;
-    const scale = nb / (mx - mn);
-    if (!(scale > 0 && scale < Infinity)) return false;
-    const cnt = this.counts[0]!;
-    cnt.fill(0, 0, nb + 1);
-    const top = nb - 1;
-    for (let k = 0; k < n; k++) {
-      let b = ((vals[k]! - mn) * scale) | 0;
-      if (b > top) b = top;
-      bucketOf[k] = b;
-      cnt[b + 1]!++;
-    }
-    const most = bucketStarts(cnt, nb);
-    // cnt[b] is bucket b's start; scattering advances it to the bucket's end.
-    for (let k = 0; k < n; k++) {
-      const p = cnt[bucketOf[k]!]!++;
-      sv[p] = vals[k]!;
-      sj[p] = k;
-    }
-    if (most > CROWDED && !this.sortCrowded(0, n, cnt, nb, 1)) return false;
-    insertionPass(sv, sj, 0, n);
-    return true;
-  }
-
-  /**
-   * bucketSort with the Pearson passes of pearsonRankDot folded into its counting and scatter
-   * passes (result[2..3]); false, before anything is computed, when the range cannot be scaled.
-   * A crowded bucket that defeats re-bucketing is left to the radix sort, as in sort().
-   */
-  private bucketSortPearson(n: number, mn: number, mx: number, y: Float64Array, yBase: number, result: Float64Array): boolean {
-    const { vals, bucketOf, sv, sj } = this;
-    const nb = n * BUCKETS_PER_VALUE;
-    const scale = nb / (mx - mn);
-    if (!(scale > 0 && scale < Infinity)) return false;
-    const cnt = this.counts[0]!;
-    cnt.fill(0, 0, nb + 1);
-    const top = nb - 1;
-    let sx = 0;
-    for (let k = 0; k < n; k++) {
-      const u = vals[k]! - mn;
-      sx += u;
-      let b = (u * scale) | 0;
-      if (b > top) b = top;
-      bucketOf[k] = b;
-      cnt[b + 1]!++;
-    }
-    const a = sx / n;
-    const most = bucketStarts(cnt, nb);
-    let sxy = 0;
-    let sxx = 0;
-    for (let k = 0; k < n; k++) {
-      const v = vals[k]!;
-      const p = cnt[bucketOf[k]!]!++;
-      sv[p] = v;
-      sj[p] = k;
-      const d = v - mn - a;
-      sxy += d * y[yBase + k]!;
-      sxx += d * d;
-    }
-    result[2] = sxy;
-    result[3] = sxx;
-    if (most > CROWDED && !this.sortCrowded(0, n, cnt, nb, 1)) {
-      this.radixSort(n);
-      return true;
-    }
-    insertionPass(sv, sj, 0, n);
-    return true;
-  }
-
-  /** Sorts in place each bucket of sv/sj[lo, hi) (bucket ends in ends[0..nb)) that holds more than CROWDED values. */
-  private sortCrowded(lo: number, hi: number, ends: Int32Array, nb: number, depth: number): boolean {
-    let a = lo;
-    for (let b = 0; b < nb && a < hi; b++) {
-      const e = ends[b]!;
-      if (e - a > CROWDED && !this.sortSegment(a, e, depth)) return false;
-      a = e;
-    }
-    return true;
-  }
-
-  /** Sorts sv/sj[lo, hi) in place: bucketed over its own range, crowded buckets recursively. */
-  private sortSegment(lo: number, hi: number, depth: number): boolean {
-    if (depth > MAX_DEPTH) return false;
-    const { sv, sj, tv, tj, bucketOf } = this;
-    const n = hi - lo;
-    let mn = sv[lo]!;
-    let mx = mn;
-    for (let k = lo + 1; k < hi; k++) {
-      const x = sv[k]!;
-      if (x < mn) mn = x;
-      if (x > mx) mx = x;
-    }
-    if (mn === mx) return true; // all equal: already in order
-    const nb = n * BUCKETS_PER_VALUE;
-    const scale = nb / (mx - mn);
-    if (!(scale > 0 && scale < Infinity)) return false;
-    const cnt = this.counts[depth]!;
-    cnt.fill(0, 0, nb + 1);
-    const top = nb - 1;
-    for (let k = lo; k < hi; k++) {
-      let b = ((sv[k]! - mn) * scale) | 0;
-      if (b > top) b = top;
-      bucketOf[k] = b;
-      cnt[b + 1]!++;
-    }
-    let most = 0;
-    let run = lo;
-    cnt[0] = lo;
-    for (let b = 1; b <= nb; b++) {
-      const c = cnt[b]!;
-      if (c > most) most = c;
-      run += c;
-      cnt[b] = run;
-    }
-    for (let k = lo; k < hi; k++) {
-      const p = cnt[bucketOf[k]!]!++;
-      tv[p] = sv[k]!;
-      tj[p] = sj[k]!;
-    }
-    sv.set(tv.subarray(lo, hi), lo);
-    sj.set(tj.subarray(lo, hi), lo);
-    if (most > CROWDED && !this.sortCrowded(lo, hi, cnt, nb, depth + 1)) return false;
-    insertionPass(sv, sj, lo, hi);
-    return true;
-  }
-
-  /** The fallback sort into sv/sj: LSD radix on the top 32 bits of the order-preserving key. */
-  private radixSort(n: number): void {
-    const { vals, u32, hist, sv, sj } = this;
-    hist.fill(0);
-    let ks = this.kA;
-    let is = this.iA;
-    let kd = this.kB;
-    let id = this.iB;
-    for (let k = 0; k < n; k++) {
-      const hi = u32[2 * k + 1]!; // little-endian: the high word holds sign, exponent, top mantissa
-      // Order-preserving map: flip all bits of negatives, set the sign bit of non-negatives.
-      const key = (hi & 0x80000000) !== 0 ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
-      ks[k] = key;
-      is[k] = k;
-      hist[key & 255]!++;
-      hist[256 + ((key >>> 8) & 255)]!++;
-      hist[512 + ((key >>> 16) & 255)]!++;
-      hist[768 + (key >>> 24)]!++;
-    }
-    for (let p = 0; p < 4 && n > 0; p++) {
-      const base = p * 256;
-      const sh = p * 8;
-      if (hist[base + ((ks[0]! >>> sh) & 255)] === n) continue; // one bucket: the pass is a no-op
-      let sum = 0;
-      for (let b = 0; b < 256; b++) {
-        const c = hist[base + b]!;
-        hist[base + b] = sum;
-        sum += c;
-      }
-      for (let k = 0; k < n; k++) {
-        const key = ks[k]!;
-        const pos = hist[base + ((key >>> sh) & 255)]!++;
-        kd[pos] = key;
-        id[pos] = is[k]!;
-      }
-      const tk = ks;
-      ks = kd;
-      kd = tk;
-      const ti = is;
-      is = id;
-      id = ti;
-    }
-    // Runs of equal keys (ties, or values sharing the top 32 bits) are put in order by the
-    // insertion pass over the full values.
-    for (let k = 0; k < n; k++) {
-      const i = is[k]!;
-      sv[k] = vals[i]!;
-      sj[k] = i;
-    }
-    insertionPass(sv, sj, 0, n);
-  }
-}
-
-/**
- * Insertion sort of v/j[lo, hi) by value. Cheap on bucketed data: a value only moves past the
- * larger values of its own bucket.
- */
-function insertionPass(v: Float64Array, j: Int32Array, lo: number, hi: number): void {
-  for (let k = lo + 1; k < hi; k++) {
-    const x = v[k]!;
-    if (v[k - 1]! <= x) continue;
-    const xi = j[k]!;
-    let q = k - 1;
-    while (q >= lo && v[q]! > x) {
-      v[q + 1] = v[q]!;
-      j[q + 1] = j[q]!;
-      q--;
-    }
-    v[q + 1] = x;
-    j[q + 1] = xi;
+    return order.subarray(0, n);
   }
 }
 
@@ -481,20 +738,4 @@ export function transposeWindow(src: Float64Array, nDates: number, nInst: number
       }
     }
   }
-}
-
-/**
- * Turns per-bucket counts (bucket b's count in cnt[b + 1]) into bucket starts in place; returns the
- * largest count. The running total stays in a register (not re-read from the array just written).
- */
-function bucketStarts(cnt: Int32Array, nb: number): number {
-  let most = 0;
-  let run = 0;
-  for (let b = 1; b <= nb; b++) {
-    const c = cnt[b]!;
-    if (c > most) most = c;
-    run += c;
-    cnt[b] = run;
-  }
-  return most;
 }

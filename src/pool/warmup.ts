@@ -133,9 +133,10 @@ export function warmUp(dialect: Dialect, rounds = 1): void {
 }
 
 /**
- * Exercises every path of the cross-sectional ranking (bucket sort, crowded buckets, ties, the
- * radix fallback) on cross-sections of a realistic size, so the optimised code has seen them all
- * before the first factor (otherwise each new path deoptimises the IC loop mid-run).
+ * Exercises every path of the cross-sectional ranking (the key radix sort, values sharing a key,
+ * ties among them, the fallback sort) on cross-sections of a realistic size, so the optimised
+ * code has seen them all before the first factor (otherwise each new path deoptimises the IC loop
+ * mid-run, again at every later use).
  */
 export function warmUpRanking(n = 480, rounds = 40): void {
   let seed = 777;
@@ -150,8 +151,9 @@ export function warmUpRanking(n = 480, rounds = 40): void {
   const gens: (() => number)[] = [
     () => rnd() - 0.5, // spread out
     () => Math.round(rnd() * 5) / 5, // few distinct values: big ties
-    () => (rnd() < 0.01 ? 50 : rnd()), // an outlier crowds the bulk into one bucket
-    () => Math.exp(30 * rnd()), // very uneven spacing
+    () => (rnd() < 0.01 ? 50 : rnd()), // an outlier crowds the bulk into fewer keys
+    () => (rnd() < 0.05 ? 0.5 + Math.round(2 * rnd()) * 1e-12 : rnd()), // ties among values sharing a key
+    () => Math.exp(30 * rnd()), // very uneven spacing: most values share a key, the fallback sort
     () => (rnd() < 0.02 ? Infinity : rnd()), // a range that overflows: radix fallback
   ];
   for (let r = 0; r < rounds; r++) {

@@ -1,8 +1,9 @@
 /**
- * Value distributions that send the IC's bucket sort (backtest/stats.ts RankScratch) down each of
- * its paths: plain buckets, ties, a crowded bucket, nested crowding that falls back to the radix
- * sort, huge and overflowing ranges, subnormals. `finiteOnly` leaves out ±Infinity (the IC
- * gathers finite factor values only).
+ * Value distributions that send the IC's sort (backtest/stats.ts RankScratch) down each of its
+ * paths: the 16-bit key radix sort, ties, values sharing a key (inserted back into place), ties
+ * among them, an outlier that squeezes the rest into one key (the fallback sort), huge and
+ * overflowing ranges, subnormals. `finiteOnly` leaves out ±Infinity (the IC gathers finite factor
+ * values only).
  */
 export type Rng = () => number;
 
@@ -19,8 +20,9 @@ export function sortInputs(rnd: Rng, { finiteOnly = false } = {}): Record<string
   return {
     uniform: () => rnd() - 0.5,
     "few values (ties)": () => Math.round(rnd() * 5) / 5,
-    "one outlier (crowded bucket)": () => (rnd() < 0.01 ? 1e9 : rnd()),
-    "nested crowding (re-bucketing gives up: radix)": () => Math.pow(10, -Math.floor(rnd() * 300)),
+    "one outlier (all else shares a key: fallback sort)": () => (rnd() < 0.01 ? 1e9 : rnd()),
+    "a few values sharing a key, ties among them": () => (rnd() < 0.06 ? 0.5 + Math.round(rnd() * 2) * 1e-12 : rnd()),
+    "powers of ten (fallback sort)": () => Math.pow(10, -Math.floor(rnd() * 300)),
     "huge spread": () => Math.exp(40 * rnd()) * (rnd() < 0.5 ? -1 : 1),
     "±0": () => (rnd() < 0.5 ? 0 : -0),
     ...(finiteOnly ? {} : { "±Infinity (radix fallback)": () => (rnd() < 0.02 ? Infinity : rnd() < 0.02 ? -Infinity : rnd()) }),
