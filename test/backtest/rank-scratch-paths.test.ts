@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lehmer } from "../helpers/sort-inputs.ts";
+import { lehmer, naiveRanks } from "../helpers/sort-inputs.ts";
 import { RANK_SCRATCH_MAX, RankScratch } from "../../backtest/stats.ts";
 
 /**
@@ -9,19 +9,6 @@ import { RANK_SCRATCH_MAX, RankScratch } from "../../backtest/stats.ts";
  * passes them) the Spearman sums are exact, so they must match the definition to the bit.
  */
 
-/** Average ranks by a plain comparison sort (pandas method="average"). */
-function naiveRanks(x: ArrayLike<number>, n: number): Float64Array {
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a]! - x[b]!);
-  const out = new Float64Array(n);
-  let g = 0;
-  while (g < n) {
-    let h = g + 1;
-    while (h < n && x[idx[h]!] === x[idx[g]!]) h++;
-    for (let k = g; k < h; k++) out[idx[k]!] = (g + 1 + h) / 2;
-    g = h;
-  }
-  return out;
-}
 
 /** pearsonRankDot's four sums by definition: Spearman sums from naive ranks, then the two-pass Pearson. */
 function reference(x: Float64Array, n: number, w: Float64Array, y: Float64Array): number[] {

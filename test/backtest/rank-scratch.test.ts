@@ -1,20 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { lehmer, sortInputs } from "../helpers/sort-inputs.ts";
+import { lehmer, naiveRanks, sortInputs } from "../helpers/sort-inputs.ts";
 import { RankScratch } from "../../backtest/stats.ts";
 
-/** Average ranks by a plain comparison sort (the definition). */
-function naiveRanks(x: ArrayLike<number>, n: number): Float64Array {
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a]! - x[b]!);
-  const out = new Float64Array(n);
-  let g = 0;
-  while (g < n) {
-    let h = g + 1;
-    while (h < n && x[idx[h]!] === x[idx[g]!]) h++;
-    for (let k = g; k < h; k++) out[idx[k]!] = (g + 1 + h) / 2;
-    g = h;
-  }
-  return out;
-}
 
 const rnd = lehmer(7);
 const GENERATORS = sortInputs(rnd);

@@ -33,3 +33,17 @@ export function sortInputs(rnd: Rng, { finiteOnly = false } = {}): Record<string
     constant: () => 3.25,
   };
 }
+
+/** Average ranks by a plain comparison sort (the definition). */
+export function naiveRanks(x: ArrayLike<number>, n: number): Float64Array {
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a]! - x[b]!);
+  const out = new Float64Array(n);
+  let g = 0;
+  while (g < n) {
+    let h = g + 1;
+    while (h < n && x[idx[h]!] === x[idx[g]!]) h++;
+    for (let k = g; k < h; k++) out[idx[k]!] = (g + 1 + h) / 2;
+    g = h;
+  }
+  return out;
+}
