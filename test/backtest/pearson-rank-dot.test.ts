@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lehmer, sortInputs } from "../helpers/sort-inputs.ts";
+import { lehmer, shiftedPearsonSums, sortInputs } from "../helpers/sort-inputs.ts";
 import { RankScratch } from "../../backtest/stats.ts";
 
 const rnd = lehmer(11);
@@ -16,16 +16,7 @@ describe("RankScratch.pearsonRankDot", () => {
         const mn = Math.min(...x);
         const mx = Math.max(...x);
         // Reference: the IC's separate passes (shift by the minimum, then two-pass), then rankDot.
-        let sx = 0;
-        for (let k = 0; k < n; k++) sx += x[k]! - mn;
-        const a = sx / n;
-        let sxy = 0;
-        let sxx = 0;
-        for (let k = 0; k < n; k++) {
-          const d = x[k]! - mn - a;
-          sxy += d * y[3 + k]!;
-          sxx += d * d;
-        }
+        const [sxy, sxx] = shiftedPearsonSums(x, n, mn, y, 3);
         s.vals.set(x);
         const rank = new Float64Array(2);
         s.rankDot(n, mn, mx, w, 5, rank);

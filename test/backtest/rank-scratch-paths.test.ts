@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lehmer, naiveRanks } from "../helpers/sort-inputs.ts";
+import { lehmer, naiveRanks, shiftedPearsonSums } from "../helpers/sort-inputs.ts";
 import { RANK_SCRATCH_MAX, RankScratch } from "../../backtest/stats.ts";
 
 /**
@@ -28,17 +28,7 @@ function reference(x: Float64Array, n: number, w: Float64Array, y: Float64Array)
       rr += (r[k]! - c) ** 2;
     }
   }
-  let sx = 0;
-  for (let k = 0; k < n; k++) sx += x[k]! - mn;
-  const a = sx / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let k = 0; k < n; k++) {
-    const d = x[k]! - mn - a;
-    sxy += d * y[k]!;
-    sxx += d * d;
-  }
-  return [rw, rr, sxy, sxx];
+  return [rw, rr, ...shiftedPearsonSums(x, n, mn, y)];
 }
 
 /** Label rank deviations of n labels with ties (half-integers), in label order. */

@@ -47,3 +47,21 @@ export function naiveRanks(x: ArrayLike<number>, n: number): Float64Array {
   }
   return out;
 }
+
+/**
+ * The IC's Pearson sums by definition (metrics_ref.py's shifted two-pass): with a = Σ(x − mn)/n
+ * and d = x − mn − a, [Σ d·y[yBase + k], Σ d²].
+ */
+export function shiftedPearsonSums(x: ArrayLike<number>, n: number, mn: number, y: ArrayLike<number>, yBase = 0): [number, number] {
+  let sx = 0;
+  for (let k = 0; k < n; k++) sx += x[k]! - mn;
+  const a = sx / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let k = 0; k < n; k++) {
+    const d = x[k]! - mn - a;
+    sxy += d * y[yBase + k]!;
+    sxx += d * d;
+  }
+  return [sxy, sxx];
+}
