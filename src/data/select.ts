@@ -1,6 +1,15 @@
 import { DataError } from "./errors.ts";
 import { parseIsoDate, slotToIso } from "./dates.ts";
 
+/**
+ * Most instruments a panel may hold: every date's cross-section is ranked (IC, CSRankNorm, the
+ * RANK operators) by RankScratch, whose fast path packs an instrument's index into 16 bits. A
+ * market holds far fewer (CSI 300, S&P 500, even all US listings: < 10,000), and such a panel would
+ * not fit in memory anyway; this turns the limit into a load error instead of a failure mid-run.
+ * (Equal to backtest/stats.ts RANK_SCRATCH_MAX; a test holds them together.)
+ */
+export const MAX_PANEL_INSTRUMENTS = 1 << 16;
+
 /** Options every loader understands. */
 export interface SelectOptions {
   /** Start of the range of interest. Rows before it are KEPT (history for rolling windows); only checked. */
@@ -21,6 +30,20 @@ export function optionSlot(file: string, name: string, value: string | undefined
 
 /** Apply the `instruments` option to the sorted list of names a source has. */
 export function selectInstruments(file: string, sorted: readonly string[], sel: SelectOptions["instruments"]): string[] {
+  return checkInstrumentCount(file, pickInstruments(file, sorted, sel));
+}
+
+function checkInstrumentCount(file: string, names: string[]): string[] {
+  if (names.length > MAX_PANEL_INSTRUMENTS) {
+    throw new DataError(
+      { file },
+      `${names.length} instruments: a panel holds at most ${MAX_PANEL_INSTRUMENTS} (split the file into smaller universes)`,
+    );
+  }
+  return names;
+}
+
+function pickInstruments(file: string, sorted: readonly string[], sel: SelectOptions["instruments"]): string[] {
   if (sel === undefined) return [...sorted];
   if (typeof sel === "number") {
     if (!Number.isInteger(sel) || sel < 1) throw new DataError({ file }, `--instruments must be a positive integer or a list of names, got ${sel}`);

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCsvPanel, DataError } from "../../src/data/index.ts";
 import { QuantaError } from "../../factors/errors.ts";
+import { MAX_PANEL_INSTRUMENTS } from "../../src/data/select.ts";
+import { RANK_SCRATCH_MAX } from "../../backtest/stats.ts";
 import { scratchDir, HEADER } from "./tmp-files.ts";
 
 const tmp = scratchDir("csv-errors");
@@ -124,5 +126,18 @@ describe("long CSV: bad input is a DataError naming file, line and column", () =
     expect(byKind["high<low"]!.examples[0]).toContain("AAA 2020-01-03 (line 3): high 9 < low 11");
     const e = await errorOf("implausible-strict.csv", content, { strict: true });
     expect(e.message).toContain("line 3, col 4: implausible value high 9 < low 11 (AAA 2020-01-03) [strict]");
+  });
+});
+
+describe("instrument limit", () => {
+  it("a file with more instruments than a cross-section can rank is a DataError at load, not a failure mid-run", async () => {
+    expect(MAX_PANEL_INSTRUMENTS).toBe(RANK_SCRATCH_MAX);
+    const rows = [HEADER];
+    for (let i = 0; i <= MAX_PANEL_INSTRUMENTS; i++) rows.push(`2020-01-02,I${i},10,11,9,10.5,1000`);
+    const e = await errorOf("too-many.csv", rows.join("\n") + "\n");
+    expect(e.message).toMatch(new RegExp(`${MAX_PANEL_INSTRUMENTS + 1} instruments: a panel holds at most ${MAX_PANEL_INSTRUMENTS}`));
+    // One fewer loads.
+    const ok = tmp.write("at-limit.csv", rows.slice(0, -1).join("\n") + "\n");
+    expect((await loadCsvPanel(ok)).panel.nInst).toBe(MAX_PANEL_INSTRUMENTS);
   });
 });
