@@ -4,7 +4,7 @@ import { printExpr } from "../../factors/printer.ts";
 import { labelReturns } from "../../backtest/label.ts";
 import { designMatrix } from "../../backtest/preprocess.ts";
 import { Split } from "../../backtest/split.ts";
-import { MIN_POOL_COVERAGE, coverage, selectPool, thinByDate } from "../../src/campaign/final.ts";
+import { MIN_POOL_COVERAGE, coverage, poolColumn, selectPool, thinByDate } from "../../src/campaign/final.ts";
 import { forwardSelectOnValid } from "../../src/campaign/forward-select.ts";
 import { InProcessEvaluator } from "../../src/evolution/evaluator.ts";
 import { SeededRandom } from "../../src/evolution/seeds.ts";
@@ -105,4 +105,35 @@ describe("final pool", () => {
     for (const [d, n] of perDate(t)) expect(n).toBe(full.get(d));
     expect(thinByDate(m, 0)).toBe(m);
   });
+
+  it("keeps pool values losslessly for the model: designMatrix reads the stored column as the raw values, bit for bit", () => {
+    // A panel with a membership mask and staggered spans, and a factor with what float32 loses:
+    // values an ulp apart (distinct ranks in float64, one tie in float32), exact ties, ±inf
+    // (ProcessInf) and NaN.
+    const base = tinyMarket().panel;
+    const { nInst, nDates } = base;
+    const member = new Uint8Array(nInst * nDates);
+    for (let i = 0; i < nInst; i++) for (let t = 0; t < nDates; t++) member[i * nDates + t] = (i + t) % 7 === 0 ? 0 : 1;
+    const panel = { ...base, member };
+    const rng = new SeededRandom(11);
+    const v = new Float64Array(nInst * nDates);
+    for (let c = 0; c < v.length; c++) {
+      const u = rng.next();
+      v[c] = u < 0.3 ? 1 + (Math.floor(c / nDates) % 5) * 2 ** -52 : u < 0.4 ? 0.5 : u < 0.42 ? Infinity : u < 0.43 ? -Infinity : u < 0.48 ? Number.NaN : u;
+    }
+    const label = labelReturns(panel);
+    const splits = [Split.of(panel, "train", TINY_RANGES.train), Split.of(panel, "test", TINY_RANGES.test)];
+    const stored = poolColumn(v, panel, { from: 0, to: nDates - 1 });
+    expect(stored).toBeInstanceOf(Float32Array);
+    for (const split of splits) {
+      for (const mode of ["fit", "predict"] as const) {
+        const raw = designMatrix([v], label, panel, split, { mode });
+        expect(designMatrix([stored], label, panel, split, { mode }).x).toEqual(raw.x);
+        // What the raw values as float32 would give instead: the near-ties merge.
+        const f32 = Float32Array.from(v) as unknown as Float64Array;
+        expect(designMatrix([f32], label, panel, split, { mode }).x).not.toEqual(raw.x);
+      }
+    }
+  });
 });
+
