@@ -6,7 +6,7 @@
 // newest: a long run that is still importing chunks lazily keeps its own build while a newer one
 // appears. Builds other than the current one are removed once they are an hour old.
 import { readdirSync, statSync, writeFileSync, mkdirSync, rmSync, renameSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -22,6 +22,22 @@ const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
 // of Node built-ins into ESM imports: yaml and cli-progress broke that way) and heavy ones only some
 // commands load lazily.
 const BUNDLED_PACKAGES = new Set(["yargs", "zod"]);
+
+// zod's classic API re-exports all of its ~60 message locales (\`z.locales\`), ~0.4 MB of the bundle
+// that every start parses; quanta sets no locale, so only English (zod's default) is bundled.
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${sep}node_modules${sep}zod${sep}`) ? { path: join(args.resolveDir, "..", "locales", "en.js"), namespace: "zod-en" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-en" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};\n`,
+      resolveDir: dirname(args.path),
+      loader: "js",
+    }));
+  },
+};
 
 function externalPackages() {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -76,6 +92,7 @@ export async function buildBundle() {
     external: externalPackages(),
     outdir: out,
     chunkNames: "chunk-[hash]",
+    plugins: [zodEnglishOnly],
     logLevel: "warning",
   });
   writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');

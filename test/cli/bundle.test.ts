@@ -1,0 +1,18 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error -- the build script is plain JavaScript (bin/), without type declarations
+import { buildBundle, bundleIsStale, currentBuild } from "../../bin/build.mjs";
+
+describe("CLI bundle", () => {
+  it("builds the CLI and the pool worker, with zod's English messages only (not its ~60 locales)", async () => {
+    const dir: string = bundleIsStale() ? await buildBundle() : currentBuild();
+    const files = readdirSync(dir);
+    expect(files).toEqual(expect.arrayContaining(["entry.js", "worker.js"]));
+    const locales = new Set<string>();
+    for (const f of files.filter((x) => x.endsWith(".js"))) {
+      for (const m of readFileSync(join(dir, f), "utf8").matchAll(/node_modules\/zod\/v4\/locales\/([\w-]+)\.js/g)) locales.add(m[1]!);
+    }
+    expect([...locales]).toEqual(["en"]);
+  });
+});
