@@ -30,15 +30,9 @@ export function optionSlot(file: string, name: string, value: string | undefined
 
 /** Apply the `instruments` option to the sorted list of names a source has. */
 export function selectInstruments(file: string, sorted: readonly string[], sel: SelectOptions["instruments"]): string[] {
-  return checkInstrumentCount(file, pickInstruments(file, sorted, sel));
-}
-
-function checkInstrumentCount(file: string, names: string[]): string[] {
+  const names = pickInstruments(file, sorted, sel);
   if (names.length > MAX_PANEL_INSTRUMENTS) {
-    throw new DataError(
-      { file },
-      `${names.length} instruments: a panel holds at most ${MAX_PANEL_INSTRUMENTS} (split the file into smaller universes)`,
-    );
+    throw new DataError({ file }, `${names.length} instruments: a panel holds at most ${MAX_PANEL_INSTRUMENTS} (split the file into smaller universes)`);
   }
   return names;
 }
