@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Tests load data uncached (and so never write to ~/.cache); the cache's own tests set a directory.
+    env: { QUANTA_CACHE_DIR: "off" },
     reporters: jsonOut ? ["default", "json"] : ["default"],
     ...(jsonOut ? { outputFile: { json: jsonOut } } : {}),
   },

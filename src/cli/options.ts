@@ -31,6 +31,12 @@ export const strictOption: Options = {
   describe: "Implausible ticks (high<low, negative volume, non-positive price) and factors needing absent fields are errors",
 };
 
+export const cacheOption: Options = {
+  type: "boolean",
+  default: true,
+  describe: "Read a CSV/Parquet file parsed before from the panel cache (keyed by its bytes); --no-cache parses it again. QUANTA_CACHE_DIR sets the directory, =off disables",
+};
+
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 
 export const commonArgs = z.object({
@@ -42,6 +48,7 @@ export const commonArgs = z.object({
   threads: z.number().int().min(1).max(256).optional(),
   json: z.boolean().default(false),
   strict: z.boolean().default(false),
+  cache: z.boolean().default(true),
   verbose: z.boolean().default(false),
 });
 
@@ -71,5 +78,6 @@ export function factorSetOptions<T>(y: Argv<T>) {
     .option("end", endOption)
     .option("universe", universeOption)
     .option("threads", threadsOption)
-    .option("strict", strictOption);
+    .option("strict", strictOption)
+    .option("cache", cacheOption);
 }

@@ -7,10 +7,16 @@ import { generateSyntheticMarket, type SyntheticMarket, type SyntheticOptions } 
 import { restrictPanel } from "./restrict.ts";
 import { membershipMask, readMembership } from "./membership.ts";
 import { assemblePanel, type LoadResult } from "./panel-builder.ts";
+import { loadThroughCache } from "./panel-cache.ts";
 
 export interface LoadPanelOptions extends QlibLoadOptions {
   /** Generator options for `synthetic[:SEED]` sources (the seed comes from the source string). */
   readonly synthetic?: Omit<SyntheticOptions, "seed">;
+  /**
+   * A directory for the panel cache (./panel-cache.ts): a CSV or Parquet file loaded before with the
+   * same bytes and options is read back from there instead of parsed. Off when absent.
+   */
+  readonly cacheDir?: string;
 }
 
 export type SourceKind = "csv" | "parquet" | "qlib" | "synthetic";
@@ -53,9 +59,11 @@ export async function loadPanel(source: string, opts: LoadPanelOptions = {}): Pr
     case "qlib":
       return { kind, ...loadQlibDir(source, opts) };
     case "parquet":
-      return { kind, ...(await loadParquetPanel(source, opts)) };
-    case "csv":
-      return { kind, ...(await loadCsvPanel(source, opts)) };
+    case "csv": {
+      const load = () => (kind === "csv" ? loadCsvPanel(source, opts) : loadParquetPanel(source, opts));
+      if (opts.cacheDir === undefined) return { kind, ...(await load()) };
+      return { kind, ...(await loadThroughCache(source, opts, opts.cacheDir, load)).result };
+    }
     case "synthetic": {
       const { seed } = parseSyntheticSource(source)!;
       const market = generateSyntheticMarket({ ...opts.synthetic, seed });

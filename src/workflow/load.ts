@@ -3,6 +3,7 @@
  * stdout stays for results).
  */
 import { loadPanel, type LoadedPanel } from "../data/index.ts";
+import { panelCacheDir } from "../data/panel-cache.ts";
 import type { DataWarning } from "../data/errors.ts";
 
 export interface LoadDataOptions {
@@ -11,6 +12,8 @@ export interface LoadDataOptions {
   readonly universe?: string;
   readonly strict?: boolean;
   readonly onWarning?: (message: string) => void;
+  /** Use the panel cache (default true; QUANTA_CACHE_DIR=off turns it off everywhere). */
+  readonly cache?: boolean;
 }
 
 export async function loadData(source: string, opts: LoadDataOptions = {}): Promise<LoadedPanel> {
@@ -19,6 +22,7 @@ export async function loadData(source: string, opts: LoadDataOptions = {}): Prom
     ...(opts.start ? { start: opts.start } : {}),
     ...(opts.universe ? { membership: opts.universe } : {}),
     ...(opts.strict ? { strict: true } : {}),
+    ...cacheDirOption(opts.cache ?? true),
   });
   const warn = opts.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   for (const w of loaded.warnings) warn(w.message);
@@ -26,3 +30,8 @@ export async function loadData(source: string, opts: LoadDataOptions = {}): Prom
 }
 
 export type { DataWarning };
+
+function cacheDirOption(use: boolean): { cacheDir?: string } {
+  const dir = use ? panelCacheDir() : undefined;
+  return dir === undefined ? {} : { cacheDir: dir };
+}

@@ -97,9 +97,41 @@ const synth: CommandModule = {
   },
 };
 
+const CacheArgs = z.object({ clear: z.boolean().default(false), json: z.boolean().default(false) });
+
+const cache: CommandModule = {
+  command: "cache",
+  describe: "Show the panel cache (parsed CSV/Parquet files, keyed by their bytes) or clear it",
+  builder: (y) =>
+    y
+      .option("clear", { type: "boolean", default: false, describe: "Delete every cached panel" })
+      .option("json", opt.jsonOption)
+      .epilogue("The directory is $QUANTA_CACHE_DIR, else $XDG_CACHE_HOME/quanta/panels, else ~/.cache/quanta/panels; QUANTA_CACHE_DIR=off disables the cache, QUANTA_CACHE_MAX_MB bounds its size (default 2048)."),
+  handler: async (argv) => {
+    const a = opt.readArgs(CacheArgs, argv);
+    const { panelCacheDir, listEntries, clearPanelCache } = await import("../../data/panel-cache.ts");
+    const dir = panelCacheDir();
+    const entries = dir === undefined ? [] : listEntries(dir);
+    const bytes = entries.reduce((s, e) => s + e.bytes, 0);
+    const cleared = a.clear && dir !== undefined ? clearPanelCache(dir) : 0;
+    if (a.json) {
+      process.stdout.write(JSON.stringify({ dir: dir ?? null, entries: entries.length, bytes, ...(a.clear ? { cleared } : {}) }, null, 1) + "\n");
+      return;
+    }
+    if (dir === undefined) {
+      process.stdout.write("panel cache: off (QUANTA_CACHE_DIR)\n");
+      return;
+    }
+    const mb = (bytes / (1024 * 1024)).toFixed(1);
+    process.stdout.write(
+      a.clear ? `panel cache ${dir}: removed ${cleared} panel(s), ${mb} MB\n` : `panel cache ${dir}: ${entries.length} panel(s), ${mb} MB\n`,
+    );
+  },
+};
+
 export const dataCommand: CommandModule = {
   command: "data",
-  describe: "Inspect market data or write the synthetic market",
-  builder: (y) => y.command(inspect).command(synth).demandCommand(1, "Name a data command: inspect or synth"),
+  describe: "Inspect market data, write the synthetic market, or manage the panel cache",
+  builder: (y) => y.command(inspect).command(synth).command(cache).demandCommand(1, "Name a data command: inspect, synth or cache"),
   handler: () => {},
 };
