@@ -7,6 +7,7 @@ import { QuantaError } from "../../factors/errors.ts";
 import { reportError } from "./run.ts";
 import { commands } from "./commands/index.ts";
 import pkg from "../../package.json" with { type: "json" };
+import { backgroundWritesDone } from "../io/background-writes.ts";
 
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("--verbose");
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     code = reportError(err, verbose);
   }
+  await backgroundWritesDone();
   return code;
 }
 

@@ -25,15 +25,17 @@
  * their warnings, which are replayed on a hit. `--start` only checks that the calendar reaches
  * it, so it is not part of the key: the check runs on the cached panel.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { open, rename, unlink } from "node:fs/promises";
 import { z } from "zod";
 import type { MembershipInterval } from "./membership.ts";
 import type { LoadResult } from "./panel-builder.ts";
 import { assemblePanel } from "./panel-builder.ts";
 import { checkStartCovered, optionSlot, type SelectOptions } from "./select.ts";
+import { inBackground } from "../io/background-writes.ts";
 
 /**
  * Bump whenever a loader changes what it produces from the same bytes (a parsing fix, a new
@@ -44,6 +46,9 @@ export const CACHE_REVISION = 1;
 const FORMAT = 1;
 const MAGIC = 0x4c4e5051; // "QPNL" read as a little-endian u32: a big-endian reader sees it wrong and misses
 const SUFFIX = ".qpanel";
+const TMP_SUFFIX = ".tmp";
+/** A temporary file this old is left over from a killed process: eviction removes it. */
+const STALE_TMP_MS = 10 * 60 * 1000;
 const DEFAULT_MAX_MB = 2048;
 
 /** The options of a file load that the cache distinguishes (everything but `start`, see above). */
@@ -63,12 +68,12 @@ export function panelCacheDir(env: NodeJS.ProcessEnv = process.env): string | un
   return join(base, "quanta", "panels");
 }
 
-/** SHA-256 of a file's bytes, read in 4 MB pieces (no whole-file buffer for big files). */
+/** SHA-256 of a file's bytes, read in 1 MB pieces (no whole-file buffer for big files). */
 function hashFile(path: string): string {
   const h = createHash("sha256");
   const fd = openSync(path, "r");
   try {
-    const buf = Buffer.allocUnsafe(1 << 22);
+    const buf = Buffer.allocUnsafe(1 << 20);
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n <= 0) break;
@@ -201,8 +206,12 @@ function readEntry(file: string, key: string): LoadResult | undefined {
   }
 }
 
-/** Writes the entry to a temporary file beside `file` and renames it into place (atomic on one filesystem). */
-function writeEntry(file: string, key: string, r: LoadResult): void {
+/**
+ * Writes the entry to a temporary file beside `file` and renames it into place (atomic on one
+ * filesystem). Asynchronous: the writes run on libuv's threads while the caller computes with the
+ * panel (whose arrays nobody modifies once loaded).
+ */
+async function writeEntry(file: string, key: string, r: LoadResult): Promise<void> {
   const { panel } = r;
   const h: Header = {
     key,
@@ -221,40 +230,33 @@ function writeEntry(file: string, key: string, r: LoadResult): void {
   const spans = new Int32Array(2 * at.nInst);
   spans.set(panel.first, 0);
   spans.set(panel.last, at.nInst);
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const fd = openSync(tmp, "w");
+  const parts: [Uint8Array, number][] = [
+    [pre, 0],
+    [text, 12],
+    [new Uint8Array(spans.buffer), at.spans],
+  ];
+  let k = 0;
+  for (const a of panel.fields.values()) parts.push([new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at.fields + 8 * at.nCells * k++]);
+  if (panel.member) parts.push([panel.member, at.member]);
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}${TMP_SUFFIX}`;
+  const fh = await open(tmp, "w");
   try {
-    const put = (bytes: Uint8Array, pos: number) => {
+    for (const [bytes, pos] of parts) {
       let done = 0;
-      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, pos + done);
-    };
-    put(pre, 0);
-    put(text, 12);
-    put(new Uint8Array(spans.buffer), at.spans);
-    let k = 0;
-    for (const a of panel.fields.values()) {
-      put(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at.fields + 8 * at.nCells * k++);
+      while (done < bytes.length) done += (await fh.write(bytes, done, bytes.length - done, pos + done)).bytesWritten;
     }
-    if (panel.member) put(panel.member, at.member);
-    closeSync(fd);
-    renameSync(tmp, file);
+    await fh.close();
+    await rename(tmp, file);
   } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed */
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing to remove */
-    }
+    await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
     throw e;
   }
 }
 
 /** Removes the least recently used entries (by mtime, refreshed on every hit) beyond the size limit. */
 function evict(dir: string, keep: string, env: NodeJS.ProcessEnv): void {
+  removeStaleTemporaries(dir);
   const maxMb = Number(env.QUANTA_CACHE_MAX_MB ?? DEFAULT_MAX_MB);
   const limit = (Number.isFinite(maxMb) && maxMb >= 0 ? maxMb : DEFAULT_MAX_MB) * 1024 * 1024;
   const entries = listEntries(dir).filter((e) => e.path !== keep);
@@ -267,6 +269,19 @@ function evict(dir: string, keep: string, env: NodeJS.ProcessEnv): void {
       total -= e.bytes;
     } catch {
       /* gone already (another process) */
+    }
+  }
+}
+
+function removeStaleTemporaries(dir: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith(TMP_SUFFIX)) continue;
+    try {
+      const path = join(dir, name);
+      if (now - statSync(path).mtimeMs > STALE_TMP_MS) unlinkSync(path);
+    } catch {
+      /* removed meanwhile */
     }
   }
 }
@@ -309,7 +324,7 @@ export function clearPanelCache(dir: string): number {
   }
   let n = 0;
   for (const name of names) {
-    if (!name.endsWith(SUFFIX) && !name.endsWith(".tmp")) continue;
+    if (!name.endsWith(SUFFIX) && !name.endsWith(TMP_SUFFIX)) continue;
     try {
       unlinkSync(join(dir, name));
       if (name.endsWith(SUFFIX)) n++;
@@ -324,12 +339,18 @@ export interface CachedLoad {
   readonly result: LoadResult;
   /** True when the panel came from the cache. */
   readonly hit: boolean;
+  /**
+   * Settles when the entry made on a miss is in place (or failed to be: never rejects). Also
+   * registered with ../io/background-writes.ts, which the CLI's main() waits for.
+   */
+  readonly stored: Promise<void>;
 }
 
 /**
  * Loads `path` through the cache in `dir`: the cached panel when there is a valid entry for this
- * file's bytes and these options, otherwise `load()`'s, which is then stored. Errors of `load()`
- * propagate unchanged; errors of the cache itself are swallowed (a miss, or no entry stored).
+ * file's bytes and these options, otherwise `load()`'s, which is then stored in the background
+ * (`stored`). Errors of `load()` propagate unchanged;
+ * errors of the cache itself are swallowed (a miss, or no entry stored).
  */
 export async function loadThroughCache(
   path: string,
@@ -343,7 +364,7 @@ export async function loadThroughCache(
     key = panelCacheKey(path, opts);
   } catch {
     // The file cannot be read: the loader reports that with its own message.
-    return { result: await load(), hit: false };
+    return { result: await load(), hit: false, stored: Promise.resolve() };
   }
   const file = join(dir, key + SUFFIX);
   const cached = readEntry(file, key);
@@ -355,15 +376,16 @@ export async function loadThroughCache(
     } catch {
       /* read-only cache: fine */
     }
-    return { result: cached, hit: true };
+    return { result: cached, hit: true, stored: Promise.resolve() };
   }
   const result = await load();
-  try {
+  const stored = (async () => {
     mkdirSync(dir, { recursive: true });
-    writeEntry(file, key, result);
+    await writeEntry(file, key, result);
     evict(dir, file, env);
-  } catch {
+  })().catch(() => {
     /* an unwritable cache only loses the speed-up */
-  }
-  return { result, hit: false };
+  });
+  inBackground(stored);
+  return { result, hit: false, stored };
 }

@@ -46,7 +46,9 @@ const CSV = [HEADER, ...ROWS].join("\n") + "\n";
 
 /** Loads through the cache in `dir` and says whether it was a hit. */
 async function cached(path: string, dir: string, opts: CachedLoadOptions = {}) {
-  return loadThroughCache(path, opts, dir, () => loadCsvPanel(path, opts));
+  const r = await loadThroughCache(path, opts, dir, () => loadCsvPanel(path, opts));
+  await r.stored;
+  return r;
 }
 
 describe("panel cache", () => {
@@ -164,6 +166,23 @@ describe("panel cache", () => {
     expect(r.result.panel.nInst).toBe(2);
     // A missing data file: the loader's own message.
     await expect(cached(join(tmp.dir, "absent.csv"), dir)).rejects.toThrow(/absent\.csv: no such file/);
+  });
+
+  it("temporary files of killed writers are never read, and go once stale (a fresh one may be another process's)", async () => {
+    const path = tmp.write("tmpfiles.csv", CSV);
+    const dir = cacheDir();
+    const key = panelCacheKey(path, {});
+    // A writer killed after its header: the entry's name with a temporary suffix, half the bytes.
+    const stale = join(dir, `${key}.qpanel.4242.abc.tmp`);
+    const fresh = join(dir, `${key}.qpanel.4343.def.tmp`);
+    writeFileSync(stale, "QPNL");
+    writeFileSync(fresh, "QPNL");
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(stale, old, old);
+    const r = await cached(path, dir);
+    expect(r.hit).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual([`${key}.qpanel`, `${key}.qpanel.4343.def.tmp`]);
+    expect((await cached(path, dir)).hit).toBe(true);
   });
 
   describe("size bound", () => {
