@@ -1,12 +1,32 @@
 // Process entry for `quanta` (bin/quanta.mjs and `npm run quanta` land here).
 import { hideBin } from "yargs/helpers";
 import { closeUnusedPool, prestartPool, wantsPrestartedPool } from "../pool/prestart.ts";
+import { prefetchDataFile } from "../data/prefetch.ts";
+import { cacheHasFile, panelCacheDir } from "../data/panel-cache-dir.ts";
 
 const argv = hideBin(process.argv);
 // A command that evaluates on the worker pool gets its workers booting now, while the CLI's own
 // modules load (see prestart.ts); the CLI is imported only after that.
 if (wantsPrestartedPool(argv)) void prestartPool();
+// Its data file gets read (and gunzipped, unless the panel cache has it) meanwhile too.
+const data = dataFileToPrefetch(argv);
+if (data !== undefined) {
+  const cacheDir = argv.includes("--no-cache") ? undefined : panelCacheDir();
+  prefetchDataFile(data, cacheDir === undefined ? undefined : (sha) => cacheHasFile(cacheDir, sha));
+}
 const { main } = await import("./main.ts");
 const code = await main(argv);
 await closeUnusedPool();
 if (code !== 0) process.exitCode = code;
+
+/** The `--data FILE` of a command that loads it first thing (`ic`, `eval`), else undefined. */
+function dataFileToPrefetch(args: readonly string[]): string | undefined {
+  if (args[0] !== "ic" && args[0] !== "eval") return undefined;
+  if (args.some((a) => a === "--help" || a === "-h")) return undefined;
+  for (let k = 1; k < args.length; k++) {
+    const a = args[k]!;
+    if (a === "--data") return args[k + 1];
+    if (a.startsWith("--data=")) return a.slice("--data=".length);
+  }
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import { DataError } from "./errors.ts";
 import { statSync } from "node:fs";
 import { openByteStream, isGzipFile } from "./source-file.ts";
+import { prefetchedBytes } from "./prefetch.ts";
 import { parseDateBytes as parseDateBytesImported, DAY_SLOTS } from "./dates.ts";
 import { parseNumberBytes as parseNumberBytesImported, numberParse } from "./numbers.ts";
 import { GrowInt32, GrowRecords, type LongRows } from "./long-rows.ts";
@@ -35,7 +36,15 @@ export interface ReadLongCsvOptions {
 export async function readLongCsv(path: string, opts: ReadLongCsvOptions): Promise<LongRows> {
   const file = opts.displayName ?? path;
   const endSlot = optionSlot(file, "end", opts.end) ?? DAY_SLOTS;
-  const stream = openByteStream(path);
+  const prefetched = await prefetchedBytes(path);
+  if (prefetched !== undefined) {
+    // Already read and decompressed while the CLI started (prefetch.ts): parse it in the pieces a
+    // stream would have delivered.
+    const parser = new LongCsvParser(file, opts.required, endSlot, estimateRows(path));
+    for (let at = 0; at < prefetched.length; at += PIECE) parser.feed(prefetched.subarray(at, at + PIECE));
+    return parser.finish();
+  }
+  const stream = openByteStream(path); // checks the file first: its errors name it
   const parser = new LongCsvParser(file, opts.required, endSlot, estimateRows(path));
   try {
     for await (const chunk of stream) parser.feed(chunk as Buffer);
@@ -46,6 +55,9 @@ export async function readLongCsv(path: string, opts: ReadLongCsvOptions): Promi
   }
   return parser.finish();
 }
+
+/** Piece size when parsing a prefetched file (as openByteStream's gunzip chunks). */
+const PIECE = 1 << 18;
 
 /** Rough row count from the file size (gzip of these files is ~4.5:1, rows ~55–70 bytes), capped. */
 function estimateRows(path: string): number {

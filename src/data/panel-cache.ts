@@ -27,7 +27,6 @@
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { open, rename, unlink } from "node:fs/promises";
 import { z } from "zod";
@@ -36,6 +35,10 @@ import type { LoadResult } from "./panel-builder.ts";
 import { assemblePanel } from "./panel-builder.ts";
 import { checkStartCovered, optionSlot, type SelectOptions } from "./select.ts";
 import { inBackground } from "../io/background-writes.ts";
+import { ENTRY_SUFFIX, TMP_SUFFIX, entryName } from "./panel-cache-dir.ts";
+import { prefetchedSha256 } from "./prefetch.ts";
+
+export { panelCacheDir } from "./panel-cache-dir.ts";
 
 /**
  * Bump whenever a loader changes what it produces from the same bytes (a parsing fix, a new
@@ -45,8 +48,6 @@ export const CACHE_REVISION = 1;
 /** Layout of an entry file (see writeEntry). */
 const FORMAT = 1;
 const MAGIC = 0x4c4e5051; // "QPNL" read as a little-endian u32: a big-endian reader sees it wrong and misses
-const SUFFIX = ".qpanel";
-const TMP_SUFFIX = ".tmp";
 /** A temporary file this old is left over from a killed process: eviction removes it. */
 const STALE_TMP_MS = 10 * 60 * 1000;
 const DEFAULT_MAX_MB = 2048;
@@ -55,17 +56,6 @@ const DEFAULT_MAX_MB = 2048;
 export interface CachedLoadOptions extends SelectOptions {
   readonly strict?: boolean;
   readonly membership?: string | readonly MembershipInterval[];
-}
-
-/** The cache directory from the environment, or undefined when caching is off. */
-export function panelCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const v = env.QUANTA_CACHE_DIR?.trim();
-  if (v !== undefined && v !== "") {
-    return /^(off|0|false|no|none)$/i.test(v) ? undefined : v;
-  }
-  const xdg = env.XDG_CACHE_HOME?.trim();
-  const base = xdg ? xdg : join(homedir(), ".cache");
-  return join(base, "quanta", "panels");
 }
 
 /** SHA-256 of a file's bytes, read in 1 MB pieces (no whole-file buffer for big files). */
@@ -85,8 +75,13 @@ function hashFile(path: string): string {
   return h.digest("hex");
 }
 
-/** The entry key of loading `path` with `opts` (reads and hashes the file, and the membership file). */
-export function panelCacheKey(path: string, opts: CachedLoadOptions): string {
+/**
+ * The SHA-256 of the file's bytes and the entry key of loading it with `opts` (which adds the
+ * options, the membership file's bytes and CACHE_REVISION). The file's hash comes from its
+ * prefetch (prefetch.ts) when there is one.
+ */
+export async function panelCacheKey(path: string, opts: CachedLoadOptions): Promise<{ fileSha256: string; key: string }> {
+  const fileSha256 = (await prefetchedSha256(path)) ?? hashFile(path);
   const membership =
     opts.membership === undefined
       ? null
@@ -97,13 +92,13 @@ export function panelCacheKey(path: string, opts: CachedLoadOptions): string {
     revision: CACHE_REVISION,
     format: FORMAT,
     path,
-    sha256: hashFile(path),
+    sha256: fileSha256,
     end: opts.end ?? null,
     instruments: opts.instruments ?? null,
     strict: opts.strict === true,
     membership,
   };
-  return createHash("sha256").update(JSON.stringify(what)).digest("hex");
+  return { fileSha256, key: createHash("sha256").update(JSON.stringify(what)).digest("hex") };
 }
 
 const Warning = z.object({
@@ -302,7 +297,7 @@ export function listEntries(dir: string): CacheEntryInfo[] {
   }
   const out: CacheEntryInfo[] = [];
   for (const name of names) {
-    if (!name.endsWith(SUFFIX)) continue;
+    if (!name.endsWith(ENTRY_SUFFIX)) continue;
     const path = join(dir, name);
     try {
       const st = statSync(path);
@@ -324,10 +319,10 @@ export function clearPanelCache(dir: string): number {
   }
   let n = 0;
   for (const name of names) {
-    if (!name.endsWith(SUFFIX) && !name.endsWith(TMP_SUFFIX)) continue;
+    if (!name.endsWith(ENTRY_SUFFIX) && !name.endsWith(TMP_SUFFIX)) continue;
     try {
       unlinkSync(join(dir, name));
-      if (name.endsWith(SUFFIX)) n++;
+      if (name.endsWith(ENTRY_SUFFIX)) n++;
     } catch {
       /* removed meanwhile */
     }
@@ -359,14 +354,15 @@ export async function loadThroughCache(
   load: () => Promise<LoadResult>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<CachedLoad> {
-  let key: string | undefined;
+  let fileSha256: string;
+  let key: string;
   try {
-    key = panelCacheKey(path, opts);
+    ({ fileSha256, key } = await panelCacheKey(path, opts));
   } catch {
     // The file cannot be read: the loader reports that with its own message.
     return { result: await load(), hit: false, stored: Promise.resolve() };
   }
-  const file = join(dir, key + SUFFIX);
+  const file = join(dir, entryName(fileSha256, key));
   const cached = readEntry(file, key);
   if (cached !== undefined) {
     checkStartCovered(path, cached.panel.dates, optionSlot(path, "start", opts.start));

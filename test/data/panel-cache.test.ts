@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, utimesSyn
 import { join } from "node:path";
 import { loadPanel } from "../../src/data/index.ts";
 import { clearPanelCache, listEntries, loadThroughCache, panelCacheDir, panelCacheKey, type CachedLoadOptions } from "../../src/data/panel-cache.ts";
+import { entryName } from "../../src/data/panel-cache-dir.ts";
 import { loadCsvPanel } from "../../src/data/csv-long.ts";
 import type { Panel } from "../../factors/panel.ts";
 import { runCli, SP500_SLICE } from "../cli/harness.ts";
@@ -148,7 +149,8 @@ describe("panel cache", () => {
     const dir = cacheDir();
     await cached(a, dir);
     const [entry] = listEntries(dir);
-    writeFileSync(join(dir, `${panelCacheKey(b, {})}.qpanel`), readFileSync(entry!.path));
+    const { fileSha256, key } = await panelCacheKey(b, {});
+    writeFileSync(join(dir, entryName(fileSha256, key)), readFileSync(entry!.path));
     const r = await cached(b, dir);
     expect(r.hit).toBe(false);
     expect(r.result.panel.fields.get("volume")![1 * r.result.panel.nDates + 3]).toBe(2901);
@@ -171,17 +173,18 @@ describe("panel cache", () => {
   it("temporary files of killed writers are never read, and go once stale (a fresh one may be another process's)", async () => {
     const path = tmp.write("tmpfiles.csv", CSV);
     const dir = cacheDir();
-    const key = panelCacheKey(path, {});
+    const { fileSha256, key } = await panelCacheKey(path, {});
+    const name = entryName(fileSha256, key);
     // A writer killed after its header: the entry's name with a temporary suffix, half the bytes.
-    const stale = join(dir, `${key}.qpanel.4242.abc.tmp`);
-    const fresh = join(dir, `${key}.qpanel.4343.def.tmp`);
+    const stale = join(dir, `${name}.4242.abc.tmp`);
+    const fresh = join(dir, `${name}.4343.def.tmp`);
     writeFileSync(stale, "QPNL");
     writeFileSync(fresh, "QPNL");
     const old = new Date(Date.now() - 3600_000);
     utimesSync(stale, old, old);
     const r = await cached(path, dir);
     expect(r.hit).toBe(false);
-    expect(readdirSync(dir).sort()).toEqual([`${key}.qpanel`, `${key}.qpanel.4343.def.tmp`]);
+    expect(readdirSync(dir).sort()).toEqual([name, `${name}.4343.def.tmp`]);
     expect((await cached(path, dir)).hit).toBe(true);
   });
 
