@@ -71,6 +71,63 @@ function sharedI32(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4), 0, n);
 }
 
+/** The cross-sections of `label` over `window` (see LabelCrossSections). */
+function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricWindow): LabelCrossSectionsData {
+  const { from, to } = windowOf(window, panel.nDates);
+  const nd = Math.max(0, to - from + 1);
+  const { nDates, nInst } = panel;
+  // Count first, so every array is allocated once at its final size (fresh pages cost a fault each).
+  const offsets = sharedI32(nd + 1);
+  for (let k = 0; k < nd; k++) {
+    const t = from + k;
+    let m = 0;
+    for (let i = 0; i < nInst; i++) {
+      const v = label[i * nDates + t]!;
+      if (v - v === 0 && inCross(panel, i, t)) m++;
+    }
+    offsets[k + 1] = offsets[k]! + m;
+  }
+  const total = offsets[nd]!;
+  const order = sharedI32(total);
+  const values = sharedF64(total);
+  const sorter = new RankScratch(nInst);
+  const idx = new Int32Array(nInst);
+  let maxCount = 0;
+  for (let k = 0; k < nd; k++) {
+    const t = from + k;
+    const pos = offsets[k]!;
+    let m = 0;
+    for (let i = 0; i < nInst; i++) {
+      const v = label[i * nDates + t]!;
+      if (v - v === 0 && inCross(panel, i, t)) {
+        sorter.vals[m] = v;
+        idx[m] = i;
+        m++;
+      }
+    }
+    // By label ascending, ties by instrument index (the sort is stable and idx ascends).
+    const perm = sorter.argsort(m);
+    for (let j = 0; j < m; j++) {
+      const q = perm[j]!;
+      order[pos + j] = idx[q]!;
+      values[pos + j] = sorter.vals[q]!;
+    }
+    if (m > maxCount) maxCount = m;
+  }
+  const dev = sharedF64(total);
+  const rankDev = sharedF64(total);
+  const ss = sharedF64(nd);
+  const rankSs = sharedF64(nd);
+  for (let k = 0; k < nd; k++) {
+    const o0 = offsets[k]!;
+    const m = offsets[k + 1]! - o0;
+    const ys = values.subarray(o0, o0 + m);
+    ss[k] = deviations(ys, m, dev.subarray(o0, o0 + m));
+    rankSs[k] = rankDeviationsOfSorted(ys, m, rankDev.subarray(o0, o0 + m));
+  }
+  return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs };
+}
+
 /**
  * One label prepared for a window: per date, the instruments in the cross-section with a finite
  * label, sorted by label ascending (ties by instrument index), and their label values. Its arrays
@@ -78,6 +135,7 @@ function sharedI32(n: number): Int32Array {
  * `fromData`): threads share memory, so the workers neither recompute nor touch fresh pages.
  */
 export class LabelCrossSections implements LabelCrossSectionsData {
+  readonly panel: Panel;
   readonly from: number;
   readonly to: number;
   /** offsets[k]..offsets[k+1] index `order`/`values` for date from + k. */
@@ -96,69 +154,27 @@ export class LabelCrossSections implements LabelCrossSectionsData {
   readonly rankDev: Float64Array;
   readonly rankSs: Float64Array;
 
-  constructor(
-    label: Float64Array,
-    readonly panel: Panel,
-    window: MetricWindow,
-  ) {
-    const { from, to } = windowOf(window, panel.nDates);
-    this.from = from;
-    this.to = to;
-    const nd = Math.max(0, to - from + 1);
-    const { nDates, nInst } = panel;
-    // Count first, so every array is allocated once at its final size (fresh pages cost a fault each).
-    const offsets = sharedI32(nd + 1);
-    for (let k = 0; k < nd; k++) {
-      const t = from + k;
-      let m = 0;
-      for (let i = 0; i < nInst; i++) {
-        const v = label[i * nDates + t]!;
-        if (v - v === 0 && inCross(panel, i, t)) m++;
-      }
-      offsets[k + 1] = offsets[k]! + m;
-    }
-    const total = offsets[nd]!;
-    const order = sharedI32(total);
-    const values = sharedF64(total);
-    const sorter = new RankScratch(nInst);
-    const idx = new Int32Array(nInst);
-    let maxCount = 0;
-    for (let k = 0; k < nd; k++) {
-      const t = from + k;
-      const pos = offsets[k]!;
-      let m = 0;
-      for (let i = 0; i < nInst; i++) {
-        const v = label[i * nDates + t]!;
-        if (v - v === 0 && inCross(panel, i, t)) {
-          sorter.vals[m] = v;
-          idx[m] = i;
-          m++;
-        }
-      }
-      // By label ascending, ties by instrument index (the sort is stable and idx ascends).
-      const perm = sorter.argsort(m);
-      for (let j = 0; j < m; j++) {
-        const q = perm[j]!;
-        order[pos + j] = idx[q]!;
-        values[pos + j] = sorter.vals[q]!;
-      }
-      if (m > maxCount) maxCount = m;
-    }
-    this.offsets = offsets;
-    this.order = order;
-    this.values = values;
-    this.maxCount = maxCount;
-    this.dev = sharedF64(total);
-    this.rankDev = sharedF64(total);
-    this.ss = sharedF64(nd);
-    this.rankSs = sharedF64(nd);
-    for (let k = 0; k < nd; k++) {
-      const o0 = offsets[k]!;
-      const m = offsets[k + 1]! - o0;
-      const ys = values.subarray(o0, o0 + m);
-      this.ss[k] = deviations(ys, m, this.dev.subarray(o0, o0 + m));
-      this.rankSs[k] = rankDeviationsOfSorted(ys, m, this.rankDev.subarray(o0, o0 + m));
-    }
+  /** Prepares `label` over `window`. */
+  constructor(label: Float64Array, panel: Panel, window: MetricWindow);
+  /** Adopts arrays prepared elsewhere (see fromData). */
+  constructor(data: LabelCrossSectionsData, panel: Panel);
+  constructor(label: Float64Array | LabelCrossSectionsData, panel: Panel, window?: MetricWindow) {
+    // Both kinds are made here, their fields assigned in one order, so they share one hidden class:
+    // adopted ones were once assembled by Object.assign (another class), and the IC's per-date
+    // function, optimised on one kind, was deoptimised ("wrong map") when it met the other (a
+    // worker's warm-up label, then its tasks' labels).
+    const d = label instanceof Float64Array ? prepareCrossSections(label, panel, window!) : label;
+    this.panel = panel;
+    this.from = d.from;
+    this.to = d.to;
+    this.offsets = d.offsets;
+    this.order = d.order;
+    this.values = d.values;
+    this.maxCount = d.maxCount;
+    this.dev = d.dev;
+    this.ss = d.ss;
+    this.rankDev = d.rankDev;
+    this.rankSs = d.rankSs;
   }
 
   /** The prepared arrays (shared memory: structured-cloning them to a worker copies nothing). */
@@ -169,10 +185,7 @@ export class LabelCrossSections implements LabelCrossSectionsData {
 
   /** A LabelCrossSections over arrays prepared elsewhere (`data`) for the same panel. */
   static fromData(d: LabelCrossSectionsData, panel: Panel): LabelCrossSections {
-    const o = Object.create(LabelCrossSections.prototype) as { -readonly [K in keyof LabelCrossSections]: LabelCrossSections[K] };
-    Object.assign(o, { panel, from: d.from, to: d.to, maxCount: d.maxCount, offsets: d.offsets, order: d.order, values: d.values });
-    Object.assign(o, { dev: d.dev, ss: d.ss, rankDev: d.rankDev, rankSs: d.rankSs });
-    return o as LabelCrossSections;
+    return new LabelCrossSections(d, panel);
   }
 
   get nDates(): number {

@@ -535,6 +535,9 @@ function makeKernel() {
       () => (rnd() < 0.4 ? 0.5 + Math.floor(rnd() * 3) * 1e-12 : rnd()), // near-ties sharing a key
       () => (rnd() < 0.05 ? 1e12 : rnd()), // an outlier: all else in one key, the fallback sort
       () => (rnd() < 0.5 ? -1.7e308 : 1.7e308) * rnd(), // a range too large to key
+      // ... the rest sharing their top 32 bits, out of order: the fallback's insertion pass (first
+      // met in real data mid-run, where it deoptimised floatRadixSort again at every visit)
+      () => (rnd() < 0.2 ? (rnd() < 0.5 ? -1.7e308 : 1.7e308) : 0.3 + Math.floor(rnd() * 20) * 1e-15),
       () => 2.5, // constant
     ];
     for (let round = 0; round < 4; round++) {

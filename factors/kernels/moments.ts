@@ -222,7 +222,16 @@ export interface Emit2Outputs {
 
 /** Routes a family pass's outputs by statistic, once per call, so kernels store per statistic with no switch per cell. */
 export function routeEmit2(outs: readonly Float64Array[], modes: Int32Array): Emit2Outputs {
-  const r: { -readonly [K in keyof Emit2Outputs]: Float64Array | undefined } = {};
+  // Every field set up front, in one order: one hidden class whatever the statistics asked for
+  // (added one by one in the order of `modes`, each family made its own class, and the caller
+  // reading them was deoptimised with "wrong map").
+  const r: { -readonly [K in keyof Emit2Outputs]: Float64Array | undefined } = {
+    mean: undefined,
+    variance: undefined,
+    std: undefined,
+    zscore: undefined,
+    band: undefined,
+  };
   for (let e = 0; e < outs.length; e++) {
     const o = outs[e]!;
     switch (modes[e]) {

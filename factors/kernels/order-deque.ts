@@ -58,7 +58,12 @@ export function rollingExtremes(
   sign: 1 | -1,
 ): void {
   checkWindow(n, outputs.some((o) => o.emit !== "value") ? 1 : 0, "rollingExtremes");
-  scanExtreme(x, outputs.map((o) => o.out), start, end, n, sign, Int32Array.from(outputs, (o) => EMIT_CODE[o.emit]), outputs.map((o) => o.plus));
+  // Built by push, not map(): map() of two or more elements makes a HOLEY array, the single-output
+  // kernels pass a PACKED literal, and scanExtreme's optimised code was deoptimised ("wrong map")
+  // at each switch between the two. `plus` is a typed array for the same reason (one map always).
+  const outs: Float64Array[] = [];
+  for (const o of outputs) outs.push(o.out);
+  scanExtreme(x, outs, start, end, n, sign, Int32Array.from(outputs, (o) => EMIT_CODE[o.emit]), Float64Array.from(outputs, (o) => o.plus));
 }
 
 /**
@@ -75,7 +80,7 @@ function scanExtreme(
   n: number,
   sign: 1 | -1,
   emits: Int32Array,
-  plus: readonly number[],
+  plus: Float64Array,
 ): void {
   const len = end - start;
   if (len <= 0) return;
@@ -129,43 +134,45 @@ function scanExtreme(
 const ONE_VALUE = Int32Array.of(Emit.Value);
 const ONE_DAYS = Int32Array.of(Emit.DaysSince);
 const ONE_QLIB = Int32Array.of(Emit.QlibIdx);
+const PLUS_0 = Float64Array.of(0);
+const PLUS_1 = Float64Array.of(1);
 
 export function rollingMax(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 0, "rollingMax");
-  scanExtreme(x, [out], start, end, n, 1, ONE_VALUE, [0]);
+  scanExtreme(x, [out], start, end, n, 1, ONE_VALUE, PLUS_0);
 }
 
 export function rollingMin(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 0, "rollingMin");
-  scanExtreme(x, [out], start, end, n, -1, ONE_VALUE, [0]);
+  scanExtreme(x, [out], start, end, n, -1, ONE_VALUE, PLUS_0);
 }
 
 export function rollingArgMax(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "rollingArgMax");
-  scanExtreme(x, [out], start, end, n, 1, ONE_DAYS, [0]);
+  scanExtreme(x, [out], start, end, n, 1, ONE_DAYS, PLUS_0);
 }
 
 export function rollingArgMin(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "rollingArgMin");
-  scanExtreme(x, [out], start, end, n, -1, ONE_DAYS, [0]);
+  scanExtreme(x, [out], start, end, n, -1, ONE_DAYS, PLUS_0);
 }
 
 export function highDay(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "highDay");
-  scanExtreme(x, [out], start, end, n, 1, ONE_DAYS, [1]);
+  scanExtreme(x, [out], start, end, n, 1, ONE_DAYS, PLUS_1);
 }
 
 export function lowDay(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "lowDay");
-  scanExtreme(x, [out], start, end, n, -1, ONE_DAYS, [1]);
+  scanExtreme(x, [out], start, end, n, -1, ONE_DAYS, PLUS_1);
 }
 
 export function qlibIdxMax(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "qlibIdxMax");
-  scanExtreme(x, [out], start, end, n, 1, ONE_QLIB, [0]);
+  scanExtreme(x, [out], start, end, n, 1, ONE_QLIB, PLUS_0);
 }
 
 export function qlibIdxMin(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 1, "qlibIdxMin");
-  scanExtreme(x, [out], start, end, n, -1, ONE_QLIB, [0]);
+  scanExtreme(x, [out], start, end, n, -1, ONE_QLIB, PLUS_0);
 }

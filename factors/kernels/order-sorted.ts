@@ -120,7 +120,13 @@ export function rollingSortedStats(
     if (o.stat === "quantile" && !(o.q >= 0 && o.q <= 1)) throw new RangeError(`rollingQuantile: q must be in [0, 1], got ${o.q}`);
   }
   const stats = new Int32Array(outputs.map((o) => STAT_CODE[o.stat]));
-  scanSorted(x, outputs.map((o) => o.out), start, end, n, stats, outputs.map((o) => o.q));
+  // Built by push, not map(): map() of two or more elements makes a HOLEY array, the single-output
+  // kernels pass a PACKED literal, and scanSorted's optimised code was deoptimised ("wrong map")
+  // at each switch between the two. `qs` is a typed array for the same reason: a JS array of
+  // them is SMI, DOUBLE, PACKED or HOLEY depending on the values and on how it was built.
+  const outs: Float64Array[] = [];
+  for (const o of outputs) outs.push(o.out);
+  scanSorted(x, outs, start, end, n, stats, Float64Array.from(outputs, (o) => o.q));
 }
 
 /**
@@ -135,7 +141,7 @@ function scanSorted(
   end: number,
   n: number,
   stats: Int32Array,
-  qs: readonly number[],
+  qs: Float64Array,
 ): void {
   const len = end - start;
   if (len <= 0) return;
@@ -197,10 +203,11 @@ const ONE_MEDIAN = Int32Array.of(Stat.Median);
 const ONE_QUANTILE = Int32Array.of(Stat.Quantile);
 const ONE_RANK = Int32Array.of(Stat.Rank);
 const ONE_MAD = Int32Array.of(Stat.Mad);
+const NO_Q = Float64Array.of(0);
 
 export function rollingMedian(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 0, "rollingMedian");
-  scanSorted(x, [out], start, end, n, ONE_MEDIAN, [0]);
+  scanSorted(x, [out], start, end, n, ONE_MEDIAN, NO_Q);
 }
 
 export function rollingQuantile(
@@ -213,12 +220,12 @@ export function rollingQuantile(
 ): void {
   checkWindow(n, 0, "rollingQuantile");
   if (!(q >= 0 && q <= 1)) throw new RangeError(`rollingQuantile: q must be in [0, 1], got ${q}`);
-  scanSorted(x, [out], start, end, n, ONE_QUANTILE, [q]);
+  scanSorted(x, [out], start, end, n, ONE_QUANTILE, Float64Array.of(q));
 }
 
 export function rollingRank(x: Float64Array, out: Float64Array, start: number, end: number, n: number): void {
   checkWindow(n, 0, "rollingRank");
-  scanSorted(x, [out], start, end, n, ONE_RANK, [0]);
+  scanSorted(x, [out], start, end, n, ONE_RANK, NO_Q);
 }
 
 export function rollingMedianAbsDev(
@@ -229,5 +236,5 @@ export function rollingMedianAbsDev(
   n: number,
 ): void {
   checkWindow(n, 0, "rollingMedianAbsDev");
-  scanSorted(x, [out], start, end, n, ONE_MAD, [0]);
+  scanSorted(x, [out], start, end, n, ONE_MAD, NO_Q);
 }

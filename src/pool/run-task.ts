@@ -8,6 +8,7 @@ import type { Panel } from "../../factors/panel.ts";
 import { ICEvaluator, LabelCrossSections } from "../../backtest/ic.ts";
 import { panelFromShared } from "../data/shared.ts";
 import type { PoolResult, PoolTask, QueueResult, QueueTask } from "./tasks.ts";
+import { primeFeedback } from "./warmup.ts";
 
 // A worker keeps the few panels and labels it has seen, so derived fields ($return) and the
 // label's prepared cross-sections are built once per worker, not once per task.
@@ -34,6 +35,12 @@ function remember<V>(map: Map<string, V>, key: string, make: () => V): V {
  * across its tasks (their buffers are reused: fresh pages cost a fault each).
  */
 export function runPoolTask(task: PoolTask, localPanel?: Panel, localEvaluators?: Map<string, Evaluator>): PoolResult {
+  // Complete type feedback for the kernels before the first real task (once per thread): the
+  // main thread evaluates without a warm-up, and kernels optimised on partial feedback deoptimise.
+  // (Not the IC here: the main thread's loaded panel has another hidden class than a freshly
+  // assembled one, so IC code primed on the priming panel deoptimised on it; the worker primes
+  // the IC in its warm-up, where the panels match.)
+  primeFeedback(task.dialect);
   const t0 = performance.now();
   const panel = localPanel ?? remember(panels, task.panelId, () => panelFromShared(task.panel));
   const exprs = task.expressions.map((text) => parseExpr(text, task.dialect));

@@ -11,6 +11,7 @@ import { parseExpr } from "../../factors/parser.ts";
 import { Evaluator } from "../../factors/evaluate.ts";
 import { ICEvaluator } from "../../backtest/ic.ts";
 import { RankScratch } from "../../backtest/stats.ts";
+import { assemblePanel } from "../data/panel-builder.ts";
 
 /** Common operators of each dialect, for a warm-up that does not know the expressions yet. */
 export const DEFAULT_WARMUP: Readonly<Record<Dialect, readonly string[]>> = {
@@ -86,11 +87,11 @@ export function warmupPanel(nInst = 16, nDates = 200): Panel {
   const dates: string[] = [];
   for (let t = 0; t < nDates; t++) dates.push(new Date(Date.UTC(2000, 0, 3 + t)).toISOString().slice(0, 10));
   const instruments = Array.from({ length: nInst }, (_, i) => `W${String(i).padStart(3, "0")}`);
-  return {
+  // Assembled as loaded panels are (and shared ones rebuilt in a worker): the same hidden class, so
+  // code optimised on the warm-up panel is not deoptimised ("wrong map") on the real one.
+  return assemblePanel({
     dates,
     instruments,
-    nDates,
-    nInst,
     fields: new Map([
       ["open", open],
       ["high", high],
@@ -100,7 +101,7 @@ export function warmupPanel(nInst = 16, nDates = 200): Panel {
     ]),
     first,
     last,
-  };
+  });
 }
 
 /**
@@ -128,6 +129,100 @@ export function warmUp(dialect: Dialect, rounds = 1): void {
       } catch {
         /* reported by the real run */
       }
+    }
+  }
+}
+
+/**
+ * Batches of expressions that together take every path of the rolling kernels the dialect's
+ * common operators use: each mode of a multi-mode kernel (the co-moment pass's correlation,
+ * masked correlation and regression on time; the deque's value, days-since and qlib-index
+ * outputs), the multi-output family passes (Slope/Rsquare/Resi, Max/IdxMax, Quantile/Rank,
+ * Mean/Std of one window: a batch evaluates them as one pass) beside the single-output ones,
+ * replayed (≤ 32 days) and block (60 days) windows. See primeFeedback.
+ */
+export const PRIMING: Readonly<Record<Dialect, readonly (readonly string[])[]>> = {
+  qlib: [
+    [
+      "Slope($close, 5)/$close",
+      "Rsquare($close, 5)",
+      "Resi($close, 5)/$close",
+      "Slope($close, 60)/$close",
+      "Rsquare($close, 60)",
+      "Resi($close, 60)/$close",
+      "Quantile($close, 5, 0.8)/$close",
+      "Quantile($close, 5, 0.2)/$close",
+      "Rank($close, 5)",
+      "Max($high, 5)/$close",
+      "IdxMax($high, 5)/5",
+      "Min($low, 60)/$close",
+      "IdxMin($low, 60)/60",
+      "Std(Abs($close/Ref($close, 1)-1)*$volume, 5)/(Mean(Abs($close/Ref($close, 1)-1)*$volume, 5)+1e-12)",
+      "Corr($close, Log($volume+1), 5)",
+      "Corr($close, Log($volume+1), 60)",
+      "Corr($close/Ref($close,1), Log($volume/Ref($volume, 1)+1), 5)",
+      "Corr($close, Ref($volume, 2), 60)",
+    ],
+    [
+      "Rsquare($open, 30)",
+      "Resi($open, 60)/$close",
+      "Quantile($open, 10, 0.5)/$close",
+      "Rank($open, 60)",
+      "Max($open, 10)/$close",
+      "Min($open, 5)/$close",
+      "IdxMax($low, 5)/5",
+      "IdxMin($high, 10)/10",
+      "Mean($close>Ref($close, 1), 5)-Mean($close<Ref($close, 1), 60)",
+      "Std($volume, 60)/($volume+1e-12)",
+      "Sum(Greater($close-Ref($close, 1), 0), 5)/(Sum(Abs($close-Ref($close, 1)), 60)+1e-12)",
+    ],
+  ],
+  quanta: [DEFAULT_WARMUP.quanta],
+};
+
+/**
+ * The warm-up panel with a 12-day suspension of one instrument: windows that hold no valid
+ * value, and blocks whose valid points are all in one part.
+ */
+function primingPanel(): Panel {
+  const panel = warmupPanel(4, 90);
+  const at = 1 * panel.nDates; // instrument 1, days 40–51
+  for (const values of panel.fields.values()) values.fill(NaN, at + 40, at + 52);
+  return panel;
+}
+
+const primed = new Set<string>();
+
+/**
+ * Gives the kernels complete type feedback, once per thread and dialect, by evaluating PRIMING
+ * (and, `withIC`, the IC of each result) on a panel too small for V8 to optimise much on it
+ * (~15 ms, besides compiling to bytecode the code the first real task would run anyway; no
+ * result depends on it). Without it a kernel is optimised for the modes and branches its first real calls
+ * happened to take, and deoptimised, then recompiled (~20–60 ms of compiler time each for the big
+ * kernels, twice with on-stack replacement), at each new one: the first family pass, the first
+ * empty window, the first masked correlation. The main thread, which has no warm-up, had most.
+ */
+export function primeFeedback(dialect: Dialect, withIC = false): void {
+  const key = withIC ? `${dialect}+ic` : dialect;
+  if (primed.has(key)) return;
+  primed.add(key);
+  const panel = primingPanel();
+  let ic: ICEvaluator | undefined;
+  if (withIC) {
+    const close = panel.fields.get("close")!;
+    const label = new Float64Array(close.length).fill(NaN);
+    for (let k = 0; k + 2 < close.length; k++) label[k] = close[k + 2]! / close[k + 1]! - 1;
+    ic = new ICEvaluator(label, panel, { from: 10, to: panel.nDates - 3 });
+  }
+  for (const batch of PRIMING[dialect]) {
+    try {
+      new Evaluator(panel, dialect).stream(
+        batch.map((text) => parseExpr(text, dialect)),
+        (_k, values) => ic?.metrics(values),
+        { raw: true },
+      );
+    } catch {
+      /* reported by the real run */
     }
   }
 }

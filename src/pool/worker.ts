@@ -1,7 +1,7 @@
 // Piscina worker entry: one evaluation task per call (see run-task.ts).
 import { drainQueue, runPoolTask } from "./run-task.ts";
 import type { PoolResult, PoolTask, QueueResult, QueueTask } from "./tasks.ts";
-import { warmUp, warmUpRanking } from "./warmup.ts";
+import { primeFeedback, warmUp, warmUpRanking } from "./warmup.ts";
 import { trace } from "../trace.ts";
 
 // JIT warm-up as the worker starts (the main thread meanwhile prepares the label): the kernels and
@@ -9,6 +9,8 @@ import { trace } from "../trace.ts";
 trace("worker: started");
 // QUANTA_NO_WARMUP=1 skips it (to measure what it buys).
 const NOWARM = process.env.QUANTA_NO_WARMUP === "1";
+// Type feedback for every kernel path first, so the warm-up optimises each kernel once for all.
+if (!NOWARM) primeFeedback("qlib", true);
 if (!NOWARM) warmUpRanking();
 if (!NOWARM) warmUp("qlib");
 trace("worker: default warm-up done");
