@@ -39,6 +39,22 @@ const zodEnglishOnly = {
   },
 };
 
+// yargs' helpers (string-width, three copies) build an Intl.Segmenter at import — ~15 ms of ICU
+// set-up on every start — though only help text and wrapping measure strings with it. Built on
+// first use instead. If a package update changes that line, the file is bundled as it is.
+const SEGMENTER_AT_IMPORT = "const segmenter = new Intl.Segmenter();";
+const LAZY_SEGMENTER =
+  "let segmenterInstance;\nconst segmenter = { segment: (text) => (segmenterInstance ??= new Intl.Segmenter()).segment(text) };";
+const lazySegmenter = {
+  name: "lazy-segmenter",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*string-width[\\/]index\.js$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      return text.includes(SEGMENTER_AT_IMPORT) ? { contents: text.replace(SEGMENTER_AT_IMPORT, LAZY_SEGMENTER), loader: "js" } : undefined;
+    });
+  },
+};
+
 function externalPackages() {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   const names = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((n) => !BUNDLED_PACKAGES.has(n));
@@ -92,7 +108,7 @@ export async function buildBundle() {
     external: externalPackages(),
     outdir: out,
     chunkNames: "chunk-[hash]",
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, lazySegmenter],
     logLevel: "warning",
   });
   writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');

@@ -15,4 +15,15 @@ describe("CLI bundle", () => {
     }
     expect([...locales]).toEqual(["en"]);
   });
+
+  it("builds no Intl.Segmenter at import (string-width's are made lazy: built on first use)", async () => {
+    const dir: string = bundleIsStale() ? await buildBundle() : currentBuild();
+    const code = readdirSync(dir)
+      .filter((f) => f.endsWith(".js"))
+      .map((f) => readFileSync(join(dir, f), "utf8"))
+      .join("\n");
+    expect(code).toMatch(/string-width/);
+    expect(code).not.toMatch(/^\s*(var|let|const) \w+ = new Intl\.Segmenter\(\);?$/m);
+    expect(code.match(/segmenterInstance\d* \?\?= new Intl\.Segmenter\(\)/g)?.length).toBeGreaterThanOrEqual(1);
+  });
 });
