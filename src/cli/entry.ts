@@ -2,17 +2,16 @@
 import { hideBin } from "yargs/helpers";
 import { closeUnusedPool, prestartPool, wantsPrestartedPool } from "../pool/prestart.ts";
 import { prefetchDataFile } from "../data/prefetch.ts";
-import { cacheHasFile, panelCacheDir } from "../data/panel-cache-dir.ts";
+import { panelCacheDir } from "../data/panel-cache-dir.ts";
 
 const argv = hideBin(process.argv);
 // A command that evaluates on the worker pool gets its workers booting now, while the CLI's own
 // modules load (see prestart.ts); the CLI is imported only after that.
 if (wantsPrestartedPool(argv)) void prestartPool();
-// Its data file gets read (and gunzipped, unless the panel cache has it) meanwhile too.
+// Its data (the panel cache's entry, or the file read and gunzipped) gets read meanwhile too.
 const data = dataFileToPrefetch(argv);
 if (data !== undefined) {
-  const cacheDir = argv.includes("--no-cache") ? undefined : panelCacheDir();
-  prefetchDataFile(data, cacheDir === undefined ? undefined : (sha) => cacheHasFile(cacheDir, sha));
+  prefetchDataFile(data, argv.includes("--no-cache") ? undefined : panelCacheDir());
 }
 const { main } = await import("./main.ts");
 const code = await main(argv);

@@ -35,7 +35,8 @@ import type { LoadResult } from "./panel-builder.ts";
 import { assemblePanel } from "./panel-builder.ts";
 import { checkStartCovered, optionSlot, type SelectOptions } from "./select.ts";
 import { inBackground } from "../io/background-writes.ts";
-import { ENTRY_SUFFIX, TMP_SUFFIX, entryName } from "./panel-cache-dir.ts";
+import { ENTRY_SUFFIX, TMP_SUFFIX, clearHashIndex, entryName, fileIdentity, knownSha256, rememberSha256, RACY_MS } from "./panel-cache-dir.ts";
+import { FORMAT, MAGIC, entryLayout, readEntryParts, type EntryParts } from "./panel-cache-file.ts";
 import { prefetchedSha256 } from "./prefetch.ts";
 
 export { panelCacheDir } from "./panel-cache-dir.ts";
@@ -45,9 +46,6 @@ export { panelCacheDir } from "./panel-cache-dir.ts";
  * warning, a different calendar rule): entries made by the old code then stop matching.
  */
 export const CACHE_REVISION = 1;
-/** Layout of an entry file (see writeEntry). */
-const FORMAT = 1;
-const MAGIC = 0x4c4e5051; // "QPNL" read as a little-endian u32: a big-endian reader sees it wrong and misses
 /** A temporary file this old is left over from a killed process: eviction removes it. */
 const STALE_TMP_MS = 10 * 60 * 1000;
 const DEFAULT_MAX_MB = 2048;
@@ -76,12 +74,29 @@ function hashFile(path: string): string {
 }
 
 /**
- * The SHA-256 of the file's bytes and the entry key of loading it with `opts` (which adds the
- * options, the membership file's bytes and CACHE_REVISION). The file's hash comes from its
- * prefetch (prefetch.ts) when there is one.
+ * The SHA-256 of a file's bytes: from its start-up prefetch, else from the cache's hash index when
+ * the file's identity is known there (see panel-cache-dir.ts), else read and hashed (and then
+ * remembered in the index).
  */
-export async function panelCacheKey(path: string, opts: CachedLoadOptions): Promise<{ fileSha256: string; key: string }> {
-  const fileSha256 = (await prefetchedSha256(path)) ?? hashFile(path);
+function fileSha256(path: string, dir: string | undefined, racyMs: number): string {
+  const pre = prefetchedSha256(path);
+  if (pre !== undefined) return pre;
+  const file = dir === undefined ? undefined : fileIdentity(path);
+  const known = file === undefined ? undefined : knownSha256(dir!, file.identity);
+  if (known !== undefined) return known;
+  const at = Date.now();
+  const sha = hashFile(path);
+  if (file !== undefined && fileIdentity(path)?.identity === file.identity) rememberSha256(dir!, file, sha, at, racyMs);
+  return sha;
+}
+
+/**
+ * The SHA-256 of the file's bytes and the entry key of loading it with `opts` (which adds the
+ * options, the membership file's bytes and CACHE_REVISION). `dir`: the cache, whose hash index may
+ * know the file's hash already.
+ */
+export function panelCacheKey(path: string, opts: CachedLoadOptions, dir?: string, racyMs = RACY_MS): { fileSha256: string; key: string } {
+  const sha = fileSha256(path, dir, racyMs);
   const membership =
     opts.membership === undefined
       ? null
@@ -92,13 +107,13 @@ export async function panelCacheKey(path: string, opts: CachedLoadOptions): Prom
     revision: CACHE_REVISION,
     format: FORMAT,
     path,
-    sha256: fileSha256,
+    sha256: sha,
     end: opts.end ?? null,
     instruments: opts.instruments ?? null,
     strict: opts.strict === true,
     membership,
   };
-  return { fileSha256, key: createHash("sha256").update(JSON.stringify(what)).digest("hex") };
+  return { fileSha256: sha, key: createHash("sha256").update(JSON.stringify(what)).digest("hex") };
 }
 
 const Warning = z.object({
@@ -120,84 +135,32 @@ const Header = z.object({
 });
 type Header = z.infer<typeof Header>;
 
-const align8 = (n: number) => (n + 7) & ~7;
-
-/** Byte offsets of an entry's arrays after a header of `headerBytes`. */
-function layout(h: Header, headerBytes: number) {
-  const nInst = h.instruments.length;
-  const nCells = nInst * h.dates.length;
-  const spans = align8(12 + headerBytes);
-  const fields = align8(spans + 8 * nInst);
-  const member = fields + 8 * nCells * h.fields.length;
-  const total = member + (h.member ? nCells : 0);
-  return { nInst, nCells, spans, fields, member, total };
-}
-
 /**
- * The entry for `key`, or undefined (absent, unreadable, or not a well-formed entry for this key).
- * Arrays are read straight into SharedArrayBuffers, as the loaders make them (workers share them).
+ * The entry for `key` from its file's parts, or undefined
+ * when they are not a well-formed entry for this key. The arrays were read straight into
+ * SharedArrayBuffers, as the loaders make them (workers share them).
  */
-function readEntry(file: string, key: string): LoadResult | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch {
-    return undefined;
+function entryFromParts(parts: EntryParts | undefined, key: string): LoadResult | undefined {
+  if (parts === undefined) return undefined;
+  const r = Header.safeParse(parts.header);
+  if (!r.success || r.data.key !== key) return undefined;
+  const h = r.data;
+  const nInst = h.instruments.length;
+  const nDates = h.dates.length;
+  if (parts.fields.length !== h.fields.length || parts.spans.length !== 2 * nInst || (parts.member !== undefined) !== h.member) return undefined;
+  const first = parts.spans.slice(0, nInst);
+  const last = parts.spans.slice(nInst);
+  for (let i = 0; i < nInst; i++) {
+    const f = first[i]!, l = last[i]!;
+    if (!((f <= l && f >= 0 && l < nDates) || (f === nDates && l === -1))) return undefined;
   }
+  const fields = new Map<string, Float64Array>();
+  h.fields.forEach((name, k) => fields.set(name, new Float64Array(parts.fields[k]!)));
+  const member = parts.member === undefined ? undefined : new Uint8Array(parts.member);
   try {
-    const size = statSync(file).size;
-    const pre = Buffer.alloc(12);
-    if (readSync(fd, pre, 0, 12, 0) !== 12) return undefined;
-    if (pre.readUInt32LE(0) !== MAGIC || pre.readUInt32LE(4) !== FORMAT) return undefined;
-    const headerBytes = pre.readUInt32LE(8);
-    if (12 + headerBytes > size) return undefined;
-    const text = Buffer.alloc(headerBytes);
-    if (readSync(fd, text, 0, headerBytes, 12) !== headerBytes) return undefined;
-    let parsed: Header;
-    try {
-      const r = Header.safeParse(JSON.parse(text.toString("utf8")));
-      if (!r.success) return undefined;
-      parsed = r.data;
-    } catch {
-      return undefined;
-    }
-    if (parsed.key !== key) return undefined;
-    const at = layout(parsed, headerBytes);
-    if (at.total !== size) return undefined;
-    const readInto = (view: Uint8Array, pos: number): boolean => {
-      let done = 0;
-      while (done < view.length) {
-        const n = readSync(fd, view, done, view.length - done, pos + done);
-        if (n <= 0) return false;
-        done += n;
-      }
-      return true;
-    };
-    const spans = new Int32Array(2 * at.nInst);
-    if (!readInto(new Uint8Array(spans.buffer), at.spans)) return undefined;
-    const fields = new Map<string, Float64Array>();
-    for (let k = 0; k < parsed.fields.length; k++) {
-      const sab = new SharedArrayBuffer(8 * at.nCells);
-      if (!readInto(new Uint8Array(sab), at.fields + 8 * at.nCells * k)) return undefined;
-      fields.set(parsed.fields[k]!, new Float64Array(sab));
-    }
-    let member: Uint8Array | undefined;
-    if (parsed.member) {
-      member = new Uint8Array(new SharedArrayBuffer(at.nCells));
-      if (!readInto(member, at.member)) return undefined;
-    }
-    const first = spans.slice(0, at.nInst);
-    const last = spans.slice(at.nInst);
-    for (let i = 0; i < at.nInst; i++) {
-      const f = first[i]!, l = last[i]!;
-      if (!((f <= l && f >= 0 && l < parsed.dates.length) || (f === parsed.dates.length && l === -1))) return undefined;
-    }
-    const panel = assemblePanel({ dates: parsed.dates, instruments: parsed.instruments, fields, first, last, member });
-    return { panel, warnings: parsed.warnings };
+    return { panel: assemblePanel({ dates: h.dates, instruments: h.instruments, fields, first, last, member }), warnings: h.warnings };
   } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
+    return undefined; // a shape that does not add up
   }
 }
 
@@ -217,7 +180,7 @@ async function writeEntry(file: string, key: string, r: LoadResult): Promise<voi
     warnings: r.warnings.map((w) => ({ ...w, firstLines: [...w.firstLines], examples: [...w.examples] })),
   };
   const text = Buffer.from(JSON.stringify(h), "utf8");
-  const at = layout(h, text.length);
+  const at = entryLayout(h, text.length);
   const pre = Buffer.alloc(12);
   pre.writeUInt32LE(MAGIC, 0);
   pre.writeUInt32LE(FORMAT, 4);
@@ -311,6 +274,7 @@ export function listEntries(dir: string): CacheEntryInfo[] {
 
 /** Deletes every entry (and stray temporary file) in a cache directory; returns how many entries went. */
 export function clearPanelCache(dir: string): number {
+  clearHashIndex(dir);
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -352,18 +316,19 @@ export async function loadThroughCache(
   opts: CachedLoadOptions,
   dir: string,
   load: () => Promise<LoadResult>,
-  env: NodeJS.ProcessEnv = process.env,
+  settings: { env?: NodeJS.ProcessEnv; racyMs?: number } = {},
 ): Promise<CachedLoad> {
+  const env = settings.env ?? process.env;
   let fileSha256: string;
   let key: string;
   try {
-    ({ fileSha256, key } = await panelCacheKey(path, opts));
+    ({ fileSha256, key } = panelCacheKey(path, opts, dir, settings.racyMs ?? RACY_MS));
   } catch {
     // The file cannot be read: the loader reports that with its own message.
     return { result: await load(), hit: false, stored: Promise.resolve() };
   }
   const file = join(dir, entryName(fileSha256, key));
-  const cached = readEntry(file, key);
+  const cached = entryFromParts(readEntryParts(file), key);
   if (cached !== undefined) {
     checkStartCovered(path, cached.panel.dates, optionSlot(path, "start", opts.start));
     try {

@@ -3,7 +3,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, utimesSyn
 import { join } from "node:path";
 import { loadPanel } from "../../src/data/index.ts";
 import { clearPanelCache, listEntries, loadThroughCache, panelCacheDir, panelCacheKey, type CachedLoadOptions } from "../../src/data/panel-cache.ts";
-import { entryName } from "../../src/data/panel-cache-dir.ts";
+import { entryName, fileIdentity, knownSha256 } from "../../src/data/panel-cache-dir.ts";
+import { createHash } from "node:crypto";
 import { loadCsvPanel } from "../../src/data/csv-long.ts";
 import type { Panel } from "../../factors/panel.ts";
 import { runCli, SP500_SLICE } from "../cli/harness.ts";
@@ -149,7 +150,7 @@ describe("panel cache", () => {
     const dir = cacheDir();
     await cached(a, dir);
     const [entry] = listEntries(dir);
-    const { fileSha256, key } = await panelCacheKey(b, {});
+    const { fileSha256, key } = panelCacheKey(b, {});
     writeFileSync(join(dir, entryName(fileSha256, key)), readFileSync(entry!.path));
     const r = await cached(b, dir);
     expect(r.hit).toBe(false);
@@ -173,7 +174,7 @@ describe("panel cache", () => {
   it("temporary files of killed writers are never read, and go once stale (a fresh one may be another process's)", async () => {
     const path = tmp.write("tmpfiles.csv", CSV);
     const dir = cacheDir();
-    const { fileSha256, key } = await panelCacheKey(path, {});
+    const { fileSha256, key } = panelCacheKey(path, {});
     const name = entryName(fileSha256, key);
     // A writer killed after its header: the entry's name with a temporary suffix, half the bytes.
     const stale = join(dir, `${name}.4242.abc.tmp`);
@@ -186,6 +187,31 @@ describe("panel cache", () => {
     expect(r.hit).toBe(false);
     expect(readdirSync(dir).sort()).toEqual([name, `${name}.4343.def.tmp`]);
     expect((await cached(path, dir)).hit).toBe(true);
+  });
+
+  it("the hash index: a file's hash is remembered by its identity, not when it changed just before (racy), and an edit is seen", async () => {
+    const path = tmp.write("index.csv", CSV);
+    const dir = cacheDir();
+    const load = (racyMs: number) => loadThroughCache(path, {}, dir, () => loadCsvPanel(path), { racyMs }).then(async (r) => (await r.stored, r));
+    await load(60_000); // the file changed less than a minute ago: not remembered
+    const identity = fileIdentity(path)!;
+    expect(knownSha256(dir, identity.identity)).toBeUndefined();
+    await load(0);
+    const sha = createHash("sha256").update(readFileSync(path)).digest("hex");
+    expect(knownSha256(dir, identity.identity)).toBe(sha);
+    // An edit, even to the same size and mtime, changes the identity (ctime): hashed again, a miss.
+    const st = statSync(path);
+    writeFileSync(path, CSV.replace("1000", "1001"));
+    utimesSync(path, st.atime, st.mtime);
+    expect(fileIdentity(path)!.identity).not.toBe(identity.identity);
+    const after = await load(0);
+    expect(after.hit).toBe(false);
+    expect(after.result.panel.fields.get("volume")![0]).toBe(1001);
+    // A wrong hash in the index for this identity would be trusted: the index is the cache's own
+    // file, so a damaged one must only cost a re-hash — garbage is ignored.
+    writeFileSync(join(dir, "hashes.json"), "{not json");
+    expect(knownSha256(dir, fileIdentity(path)!.identity)).toBeUndefined();
+    expect((await load(0)).hit).toBe(true);
   });
 
   describe("size bound", () => {

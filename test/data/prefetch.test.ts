@@ -1,8 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { readLongCsv } from "../../src/data/csv-long.ts";
 import { prefetchDataFile, prefetchedBytes, prefetchedSha256 } from "../../src/data/prefetch.ts";
+import { entryName, fileIdentity } from "../../src/data/panel-cache-dir.ts";
+import { loadThroughCache } from "../../src/data/panel-cache.ts";
+import { loadCsvPanel } from "../../src/data/csv-long.ts";
 import { REQUIRED_FIELDS } from "../../src/data/index.ts";
 import { scratchDir, HEADER } from "./tmp-files.ts";
 
@@ -19,7 +23,7 @@ describe("prefetching a data file", () => {
       const path = tmp.write(`p${gz ? ".csv.gz" : ".csv"}`, CSV, gz);
       const direct = await read(path);
       prefetchDataFile(path);
-      expect(await prefetchedSha256(path)).toBe(sha(path));
+      expect(prefetchedSha256(path)).toBe(sha(path));
       const viaPrefetch = await read(path);
       expect(viaPrefetch).toEqual(direct);
       expect(await prefetchedBytes(path)).toBeUndefined(); // handed over once: the loader took it
@@ -29,11 +33,11 @@ describe("prefetching a data file", () => {
   it("a file changed since the prefetch started is read again", async () => {
     const path = tmp.write("changed.csv", CSV);
     prefetchDataFile(path);
-    await prefetchedSha256(path);
+    expect(prefetchedSha256(path)).toBe(sha(path));
     writeFileSync(path, CSV.replace("3000", "30000"));
     const future = new Date(Date.now() + 5000);
     utimesSync(path, future, future);
-    expect(await prefetchedSha256(path)).toBeUndefined();
+    expect(prefetchedSha256(path)).toBeUndefined();
     const rows = await read(path);
     expect(rows.cells[2 * rows.fieldNames.length + rows.fieldNames.indexOf("volume")]).toBe(30000);
   });
@@ -48,17 +52,41 @@ describe("prefetching a data file", () => {
 
   it("not gunzipped when the cache already has a panel of these bytes; the hash is still there", async () => {
     const path = tmp.write("cached.csv.gz", CSV, true);
-    const asked: string[] = [];
-    prefetchDataFile(path, async (h) => (asked.push(h), true));
-    expect(await prefetchedSha256(path)).toBe(sha(path));
+    const dir = join(tmp.dir, "cache-gz");
+    mkdirSync(dir);
+    writeFileSync(join(dir, entryName(sha(path), "f".repeat(64))), "an entry of another key");
+    prefetchDataFile(path, dir);
+    expect(prefetchedSha256(path)).toBe(sha(path));
     expect(await prefetchedBytes(path)).toBeUndefined();
-    expect(asked).toEqual([sha(path)]);
+    const rows = await read(path); // the loader reads the file itself, as usual
+    expect([...rows.cells.subarray(0, rows.nRows * rows.fieldNames.length)]).toEqual([...new Float64Array([10, 11, 9, 10.5, 1000, 10.5, 11, 10, 10.75, 1200, 20, 21, 19, 20.5, 3000])]);
+  });
+
+  it("a file whose hash the cache remembers (and has a panel of) is not read again", async () => {
+    const path = tmp.write("known.csv", CSV);
+    const dir = join(tmp.dir, "cache-known");
+    mkdirSync(dir);
+    const first = await loadThroughCache(path, {}, dir, () => loadCsvPanel(path), { racyMs: 0 });
+    await first.stored;
+    prefetchDataFile(path, dir);
+    expect(prefetchedSha256(path)).toBe(sha(path));
+    expect(await prefetchedBytes(path)).toBeUndefined();
+    const again = await loadThroughCache(path, {}, dir, () => Promise.reject(new Error("not a hit")));
+    expect(again.hit).toBe(true);
+    expect([...again.result.panel.fields.get("close")!]).toEqual([...first.result.panel.fields.get("close")!]);
+    // The index is what is trusted: a (planted) different hash for this identity is taken as is.
+    const other = tmp.write("known2.csv", CSV);
+    const planted = "ab".repeat(32);
+    writeFileSync(join(dir, "hashes.json"), JSON.stringify({ [fileIdentity(other)!.identity]: { sha256: planted, at: Date.now() } }));
+    writeFileSync(join(dir, entryName(planted, "c".repeat(64))), "x");
+    prefetchDataFile(other, dir);
+    expect(prefetchedSha256(other)).toBe(planted);
   });
 
   it("anything but an existing regular file is ignored", async () => {
     prefetchDataFile(tmp.dir);
     prefetchDataFile(`${tmp.dir}/absent.csv`);
-    expect(await prefetchedSha256(tmp.dir)).toBeUndefined();
+    expect(prefetchedSha256(tmp.dir)).toBeUndefined();
     expect(await prefetchedBytes(`${tmp.dir}/absent.csv`)).toBeUndefined();
     await expect(read(`${tmp.dir}/absent.csv`)).rejects.toThrow(/absent\.csv: no such file/);
   });
