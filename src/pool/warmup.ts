@@ -228,10 +228,11 @@ export function primeFeedback(dialect: Dialect, withIC = false): void {
 }
 
 /**
- * Exercises every path of the cross-sectional ranking (the key radix sort, values sharing a key,
- * ties among them, the fallback sort) on cross-sections of a realistic size, so the optimised
+ * Exercises every path of the IC's ranking (pearsonRankDot: the key radix sort, values sharing a
+ * key, ties among them, the fallback sort) on cross-sections of a realistic size, so the optimised
  * code has seen them all before the first factor (otherwise each new path deoptimises the IC loop
- * mid-run, again at every later use).
+ * mid-run, again at every later use). Only what a pool task runs: warming the other rankings
+ * (ranks, argsort, rankDot) here cost the worker ~0.1 s of TurboFan for code it never calls.
  */
 export function warmUpRanking(n = 480, rounds = 40): void {
   let seed = 777;
@@ -240,7 +241,6 @@ export function warmUpRanking(n = 480, rounds = 40): void {
     return seed / 2147483647;
   };
   const s = new RankScratch(n);
-  const out = new Float64Array(n);
   const w = new Float64Array(n).map(() => rnd() - 0.5);
   const dot = new Float64Array(4);
   const gens: (() => number)[] = [
@@ -262,8 +262,5 @@ export function warmUpRanking(n = 480, rounds = 40): void {
       if (v > mx) mx = v;
     }
     s.pearsonRankDot(n, mn, mx, w, 0, w, 0, dot);
-    s.rankDot(n, mn, mx, w, 0, dot);
-    s.ranks(n, out);
-    s.argsort(n);
   }
 }
