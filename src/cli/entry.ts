@@ -8,7 +8,7 @@ const argv = hideBin(process.argv);
 // A command that evaluates on the worker pool gets its workers booting now, while the CLI's own
 // modules load (see prestart.ts); the CLI is imported only after that.
 if (wantsPrestartedPool(argv)) void prestartPool();
-// Its data (the panel cache's entry, or the file read and gunzipped) gets read meanwhile too.
+// Its data file gets read, hashed and gunzipped meanwhile too (not when the panel cache has it).
 const data = dataFileToPrefetch(argv);
 if (data !== undefined) {
   prefetchDataFile(data, argv.includes("--no-cache") ? undefined : panelCacheDir());
