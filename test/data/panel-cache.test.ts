@@ -214,24 +214,16 @@ describe("panel cache", () => {
     expect((await load(0)).hit).toBe(true);
   });
 
-  describe("size bound", () => {
-    const saved = process.env.QUANTA_CACHE_MAX_MB;
-    afterEach(() => {
-      if (saved === undefined) delete process.env.QUANTA_CACHE_MAX_MB;
-      else process.env.QUANTA_CACHE_MAX_MB = saved;
-    });
-    it("least recently used entries go beyond QUANTA_CACHE_MAX_MB; the newest stays", async () => {
-      const dir = cacheDir();
-      const paths = [0, 1, 2].map((k) => tmp.write(`lru${k}.csv`, CSV.replace("1000", String(1000 + k))));
-      process.env.QUANTA_CACHE_MAX_MB = "1";
-      for (const p of paths) await cached(p, dir);
-      expect(listEntries(dir)).toHaveLength(3); // each is a few hundred bytes
-      process.env.QUANTA_CACHE_MAX_MB = "0";
-      await cached(tmp.write("lru3.csv", CSV.replace("1000", "999")), dir);
-      const left = listEntries(dir);
-      expect(left).toHaveLength(1);
-      expect((await cached(paths[2]!, dir)).hit).toBe(false);
-    });
+  it("least recently used entries go beyond QUANTA_CACHE_MAX_MB; the newest stays", async () => {
+    const dir = cacheDir();
+    const limited = (path: string, mb: string) =>
+      loadThroughCache(path, {}, dir, () => loadCsvPanel(path), { env: { QUANTA_CACHE_MAX_MB: mb } }).then(async (r) => (await r.stored, r));
+    const paths = [0, 1, 2].map((k) => tmp.write(`lru${k}.csv`, CSV.replace("1000", String(1000 + k))));
+    for (const p of paths) await limited(p, "1");
+    expect(listEntries(dir)).toHaveLength(3); // each is a few hundred bytes
+    await limited(tmp.write("lru3.csv", CSV.replace("1000", "999")), "0");
+    expect(listEntries(dir)).toHaveLength(1);
+    expect((await cached(paths[2]!, dir)).hit).toBe(false);
   });
 
   it("the directory comes from the environment; off turns it off", () => {
