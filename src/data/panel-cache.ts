@@ -1,14 +1,14 @@
 /**
  * A cache of loaded panels, so a data file is parsed once, not on every command: a long CSV of
  * the S&P 500 (10 MB gzip, 620k rows) takes ~0.5 s of CPU to gunzip, parse and place, while its
- * cached panel (25 MB of float64) reads back in a few tens of milliseconds — for `quanta ic` that
- * is a fifth of the whole run. qlib's own answer is a separate binary dump step; this one is
- * automatic and safe to forget about:
+ * cached panel (25 MB of float64) reads back in under 0.1 s — 0.3–0.4 s off `quanta ic`'s ~2.8 s.
+ * qlib's own answer is a separate binary dump step; this one is automatic and safe to forget about:
  *
  * - **Keyed by content**, not by name or date: the key hashes the file's bytes (SHA-256, ~6 ms
- *   for 10 MB), the path as given (it appears in warnings), every loader option that changes the
- *   result, the membership file's bytes, and CACHE_REVISION. Edit the file, even keeping its size
- *   and mtime, and the next load misses.
+ *   for 10 MB; remembered by the file's identity, see panel-cache-dir.ts), the path as given (it
+ *   appears in warnings), every loader option that changes the result, the membership file's
+ *   bytes, and CACHE_REVISION. Edit the file, even keeping its size and mtime, and the next load
+ *   misses.
  * - **Never half-written**: an entry is written to a temporary file and renamed into place, so a
  *   killed process or two processes at once leave either nothing or a whole entry; a reader
  *   checks the magic, the key stored inside, every length against the file's size, and the
