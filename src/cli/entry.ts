@@ -11,7 +11,7 @@ if (wantsPrestartedPool(argv)) void prestartPool();
 // Its data file gets read, hashed and gunzipped meanwhile too (not when the panel cache has it).
 const data = dataFileToPrefetch(argv);
 if (data !== undefined) {
-  prefetchDataFile(data, argv.includes("--no-cache") ? undefined : panelCacheDir());
+  prefetchDataFile(data, cacheTurnedOff(argv) ? undefined : panelCacheDir());
 }
 const { main } = await import("./main.ts");
 const code = await main(argv);
@@ -28,4 +28,9 @@ function dataFileToPrefetch(args: readonly string[]): string | undefined {
     if (a.startsWith("--data=")) return a.slice("--data=".length);
   }
   return undefined;
+}
+
+/** `--no-cache`, `--cache=false` or `--cache false` (yargs reads all three as false). */
+function cacheTurnedOff(args: readonly string[]): boolean {
+  return args.some((a, k) => a === "--no-cache" || a === "--cache=false" || (a === "--cache" && args[k + 1] === "false"));
 }
