@@ -12,9 +12,9 @@
  *   (`prefetchedBytes`) and the cache has the hash (`prefetchedSha256`).
  *
  * Purely an optimisation: a prefetch is used only if the file still has the identity it had when
- * the prefetch started, and any failure (no such file, corrupt gzip) is dropped here — the loader then reads the
- * file itself and reports the problem with its usual message. Dependency-free (node: modules only),
- * so importing it costs entry.ts nothing.
+ * the prefetch started, and any failure (no such file, corrupt gzip) is dropped here — the loader
+ * then reads the file itself and reports the problem with its usual message. Dependency-free
+ * (node: modules only), so importing it costs entry.ts nothing.
  */
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
