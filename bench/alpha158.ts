@@ -3,12 +3,15 @@
  * single-threaded and with the pool, per-operator hot spots, and the whole `quanta ic` workload.
  * Reads ../shared/data and ../shared/reference by path; exits quietly when they are absent.
  */
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { readExpressionsTsv } from "../src/io/exprs-file.ts";
 import { loadData } from "../src/workflow/load.ts";
+import { loadThroughCache } from "../src/data/panel-cache.ts";
+import { loadCsvPanel } from "../src/data/csv-long.ts";
+import { sourceKind } from "../src/data/load.ts";
 import { prepareFactorSet } from "../src/workflow/factor-set.ts";
 import { evaluateFactorSet, screenFactors, windowOf } from "../src/workflow/screen.ts";
 import { EvalPool } from "../src/pool/pool.ts";
@@ -25,11 +28,21 @@ if (!existsSync(data)) {
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const t0 = performance.now();
-const { panel } = await loadData(data, { onWarning: () => {} });
+// Parsed (the panel cache off), then once more through a fresh panel cache: written, then read back.
+const { panel } = await loadData(data, { onWarning: () => {}, cache: false });
 const t1 = performance.now();
+let cachedLoad = "";
+if (sourceKind(data) === "csv") {
+  const cacheDir = mkdtempSync(join(tmpdir(), "quanta-bench-cache-"));
+  await (await loadThroughCache(data, {}, cacheDir, () => loadCsvPanel(data))).stored;
+  const h0 = performance.now();
+  const hit = await loadThroughCache(data, {}, cacheDir, () => Promise.reject(new Error("the panel cache missed")));
+  cachedLoad = `, ${sec(performance.now() - h0)} from the panel cache${hit.hit ? "" : " (MISSED)"}`;
+  rmSync(cacheDir, { recursive: true, force: true });
+}
 const set = prepareFactorSet(readExpressionsTsv(exprs), "qlib", panel, { source: exprs });
 const cells = set.factors.length * panel.nInst * panel.nDates;
-console.log(`data: ${panel.nInst} instruments × ${panel.nDates} dates, load ${sec(t1 - t0)}`);
+console.log(`data: ${panel.nInst} instruments × ${panel.nDates} dates, load ${sec(t1 - t0)} parsed${cachedLoad}`);
 console.log(`factors: ${set.factors.length} (skipped: ${set.skipped.map((s) => s.name).join(", ") || "none"})`);
 
 for (const threads of [1, availableParallelism()]) {
