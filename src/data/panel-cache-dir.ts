@@ -42,26 +42,41 @@ export function entryName(fileSha256: string, key: string): string {
   return `${fileSha256.slice(0, 32)}-${key.slice(0, 32)}${ENTRY_SUFFIX}`;
 }
 
-/** The entries in `dir` holding panels of the file whose bytes hash to `fileSha256`, most recently used first. */
-export function entriesOfFile(dir: string, fileSha256: string): string[] {
-  const prefix = `${fileSha256.slice(0, 32)}-`;
+export interface CacheEntryInfo {
+  readonly path: string;
+  readonly bytes: number;
+  readonly mtimeMs: number;
+}
+
+/** The entries in a cache directory (none when it does not exist). */
+export function listEntries(dir: string): CacheEntryInfo[] {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
     return [];
   }
-  const found: { path: string; used: number }[] = [];
-  for (const n of names) {
-    if (!n.startsWith(prefix) || !n.endsWith(ENTRY_SUFFIX)) continue;
+  const out: CacheEntryInfo[] = [];
+  for (const name of names) {
+    if (!name.endsWith(ENTRY_SUFFIX)) continue;
+    const path = join(dir, name);
     try {
-      const path = join(dir, n);
-      found.push({ path, used: statSync(path).mtimeMs });
+      const st = statSync(path);
+      out.push({ path, bytes: st.size, mtimeMs: st.mtimeMs });
     } catch {
       /* removed meanwhile */
     }
   }
-  return found.sort((a, b) => b.used - a.used).map((e) => e.path);
+  return out;
+}
+
+/** The entries in `dir` holding panels of the file whose bytes hash to `fileSha256`, most recently used first. */
+export function entriesOfFile(dir: string, fileSha256: string): string[] {
+  const prefix = join(dir, `${fileSha256.slice(0, 32)}-`);
+  return listEntries(dir)
+    .filter((e) => e.path.startsWith(prefix))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs)
+    .map((e) => e.path);
 }
 
 /** A regular file's identity (see above) and the time of its last change, or undefined. */

@@ -35,11 +35,11 @@ import type { LoadResult } from "./panel-builder.ts";
 import { assemblePanel } from "./panel-builder.ts";
 import { checkStartCovered, optionSlot, type SelectOptions } from "./select.ts";
 import { inBackground } from "../io/background-writes.ts";
-import { ENTRY_SUFFIX, TMP_SUFFIX, clearHashIndex, entryName, fileIdentity, knownSha256, rememberSha256, RACY_MS } from "./panel-cache-dir.ts";
+import { ENTRY_SUFFIX, TMP_SUFFIX, clearHashIndex, entryName, fileIdentity, knownSha256, listEntries, rememberSha256, RACY_MS } from "./panel-cache-dir.ts";
 import { FORMAT, MAGIC, entryLayout, readEntryParts, type EntryParts } from "./panel-cache-file.ts";
 import { prefetchedSha256 } from "./prefetch.ts";
 
-export { panelCacheDir } from "./panel-cache-dir.ts";
+export { panelCacheDir, listEntries, type CacheEntryInfo } from "./panel-cache-dir.ts";
 
 /**
  * Bump whenever a loader changes what it produces from the same bytes (a parsing fix, a new
@@ -242,34 +242,6 @@ function removeStaleTemporaries(dir: string): void {
       /* removed meanwhile */
     }
   }
-}
-
-export interface CacheEntryInfo {
-  readonly path: string;
-  readonly bytes: number;
-  readonly mtimeMs: number;
-}
-
-/** The entries in a cache directory (none when it does not exist). */
-export function listEntries(dir: string): CacheEntryInfo[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const out: CacheEntryInfo[] = [];
-  for (const name of names) {
-    if (!name.endsWith(ENTRY_SUFFIX)) continue;
-    const path = join(dir, name);
-    try {
-      const st = statSync(path);
-      out.push({ path, bytes: st.size, mtimeMs: st.mtimeMs });
-    } catch {
-      /* removed meanwhile */
-    }
-  }
-  return out;
 }
 
 /** Deletes every entry (and stray temporary file) in a cache directory; returns how many entries went. */

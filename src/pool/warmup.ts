@@ -11,6 +11,7 @@ import { parseExpr } from "../../factors/parser.ts";
 import { Evaluator } from "../../factors/evaluate.ts";
 import { ICEvaluator } from "../../backtest/ic.ts";
 import { RankScratch } from "../../backtest/stats.ts";
+import { labelReturns } from "../../backtest/label.ts";
 import { assemblePanel } from "../data/panel-builder.ts";
 
 /** Common operators of each dialect, for a warm-up that does not know the expressions yet. */
@@ -118,10 +119,7 @@ export function warmUp(dialect: Dialect, rounds = 1): void {
       /* reported by the real run */
     }
   }
-  const close = panel.fields.get("close")!;
-  const label = new Float64Array(close.length).fill(NaN);
-  for (let k = 0; k + 2 < close.length; k++) label[k] = close[k + 2]! / close[k + 1]! - 1;
-  const ic = new ICEvaluator(label, panel, { from: 30, to: panel.nDates - 3 });
+  const ic = new ICEvaluator(labelReturns(panel), panel, { from: 30, to: panel.nDates - 3 });
   for (let r = 0; r < rounds; r++) {
     for (const e of exprs) {
       try {
@@ -197,10 +195,11 @@ const primed = new Set<string>();
  * Gives the kernels complete type feedback, once per thread and dialect, by evaluating PRIMING
  * (and, `withIC`, the IC of each result) on a panel too small for V8 to optimise much on it
  * (~15 ms, besides compiling to bytecode the code the first real task would run anyway; no
- * result depends on it). Without it a kernel is optimised for the modes and branches its first real calls
- * happened to take, and deoptimised, then recompiled (~20–60 ms of compiler time each for the big
- * kernels, twice with on-stack replacement), at each new one: the first family pass, the first
- * empty window, the first masked correlation. The main thread, which has no warm-up, had most.
+ * result depends on it). Without it a kernel is optimised for the modes and branches its first
+ * real calls happened to take, and deoptimised, then recompiled (~20–60 ms of compiler time each
+ * for the big kernels, twice with on-stack replacement), at each new one: the first family pass,
+ * the first empty window, the first masked correlation. The main thread, which has no warm-up,
+ * had most.
  */
 export function primeFeedback(dialect: Dialect, withIC = false): void {
   const key = withIC ? `${dialect}+ic` : dialect;
@@ -209,10 +208,7 @@ export function primeFeedback(dialect: Dialect, withIC = false): void {
   const panel = primingPanel();
   let ic: ICEvaluator | undefined;
   if (withIC) {
-    const close = panel.fields.get("close")!;
-    const label = new Float64Array(close.length).fill(NaN);
-    for (let k = 0; k + 2 < close.length; k++) label[k] = close[k + 2]! / close[k + 1]! - 1;
-    ic = new ICEvaluator(label, panel, { from: 10, to: panel.nDates - 3 });
+    ic = new ICEvaluator(labelReturns(panel), panel, { from: 10, to: panel.nDates - 3 });
   }
   for (const batch of PRIMING[dialect]) {
     try {
