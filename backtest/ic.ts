@@ -14,6 +14,7 @@
 import type { Panel } from "../factors/panel.ts";
 import { Split, type IndexRange } from "./split.ts";
 import { RankScratch, meanStd, pearson } from "./stats.ts";
+import { labelReturnsInto } from "./label.ts";
 
 export interface ICSummary {
   readonly ic: number;
@@ -49,11 +50,19 @@ function inCross(panel: Panel, i: number, t: number): boolean {
   return panel.member === undefined || panel.member[i * panel.nDates + t] === 1;
 }
 
-/** The arrays of a LabelCrossSections, on SharedArrayBuffers (cloneable to workers, not copied). */
-export interface LabelCrossSectionsData {
+/**
+ * One run of consecutive dates [from, to] of a label's cross-sections: per date, the instruments
+ * in the cross-section with a finite label, sorted by label ascending (ties by instrument index),
+ * with their label values; and for the date's whole label set (what a factor finite wherever the
+ * label is, the usual case, pairs with) the label deviations from the mean (shifted two-pass) and
+ * their sum of squares, and the rank deviations from (n+1)/2 and theirs. The arrays are sized for
+ * every instrument on every date (an upper bound: pages past the used part are never touched), so
+ * a part can be laid out before anyone knows its counts.
+ */
+export interface SectionPartData {
   readonly from: number;
   readonly to: number;
-  readonly maxCount: number;
+  /** offsets[k]..offsets[k+1] index order/values/dev/rankDev for date from + k. */
   readonly offsets: Int32Array;
   readonly order: Int32Array;
   readonly values: Float64Array;
@@ -63,39 +72,73 @@ export interface LabelCrossSectionsData {
   readonly rankSs: Float64Array;
 }
 
-function sharedF64(n: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8), 0, n);
-}
+/** A SectionPartData as a class instance: every part has one hidden class (see LabelCrossSections). */
+class SectionPart implements SectionPartData {
+  readonly from: number;
+  readonly to: number;
+  readonly offsets: Int32Array;
+  readonly order: Int32Array;
+  readonly values: Float64Array;
+  readonly dev: Float64Array;
+  readonly ss: Float64Array;
+  readonly rankDev: Float64Array;
+  readonly rankSs: Float64Array;
 
-function sharedI32(n: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4), 0, n);
-}
-
-/** The cross-sections of `label` over `window` (see LabelCrossSections). */
-function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricWindow): LabelCrossSectionsData {
-  const { from, to } = windowOf(window, panel.nDates);
-  const nd = Math.max(0, to - from + 1);
-  const { nDates, nInst } = panel;
-  // Count first, so every array is allocated once at its final size (fresh pages cost a fault each).
-  const offsets = sharedI32(nd + 1);
-  for (let k = 0; k < nd; k++) {
-    const t = from + k;
-    let m = 0;
-    for (let i = 0; i < nInst; i++) {
-      const v = label[i * nDates + t]!;
-      if (v - v === 0 && inCross(panel, i, t)) m++;
-    }
-    offsets[k + 1] = offsets[k]! + m;
+  constructor(d: SectionPartData) {
+    this.from = d.from;
+    this.to = d.to;
+    this.offsets = d.offsets;
+    this.order = d.order;
+    this.values = d.values;
+    this.dev = d.dev;
+    this.ss = d.ss;
+    this.rankDev = d.rankDev;
+    this.rankSs = d.rankSs;
   }
-  const total = offsets[nd]!;
-  const order = sharedI32(total);
-  const values = sharedF64(total);
+}
+
+/** Where a part's arrays live: plain memory for one thread, SharedArrayBuffers for a pool. */
+interface PartMemory {
+  f64(n: number): Float64Array;
+  i32(n: number): Int32Array;
+}
+
+const localMemory: PartMemory = {
+  f64: (n) => new Float64Array(n),
+  i32: (n) => new Int32Array(n),
+};
+
+const sharedMemory: PartMemory = {
+  f64: (n) => new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8), 0, n),
+  i32: (n) => new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4), 0, n),
+};
+
+function allocatePart(from: number, to: number, nInst: number, mem: PartMemory): SectionPartData {
+  const nd = to - from + 1;
+  const cap = nInst * nd;
+  return {
+    from,
+    to,
+    offsets: mem.i32(nd + 1),
+    order: mem.i32(cap),
+    values: mem.f64(cap),
+    dev: mem.f64(cap),
+    ss: mem.f64(nd),
+    rankDev: mem.f64(cap),
+    rankSs: mem.f64(nd),
+  };
+}
+
+/** Fills a part's arrays from `label` (read at the part's dates only). */
+function preparePart(label: Float64Array, panel: Panel, p: SectionPartData): void {
+  const { nDates, nInst } = panel;
+  const { order, values, offsets } = p;
   const sorter = new RankScratch(nInst);
   const idx = new Int32Array(nInst);
-  let maxCount = 0;
-  for (let k = 0; k < nd; k++) {
-    const t = from + k;
-    const pos = offsets[k]!;
+  let pos = 0;
+  offsets[0] = 0;
+  for (let k = 0; k <= p.to - p.from; k++) {
+    const t = p.from + k;
     let m = 0;
     for (let i = 0; i < nInst; i++) {
       const v = label[i * nDates + t]!;
@@ -112,98 +155,173 @@ function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricW
       order[pos + j] = idx[q]!;
       values[pos + j] = sorter.vals[q]!;
     }
-    if (m > maxCount) maxCount = m;
+    p.ss[k] = deviations(values, pos, m, p.dev);
+    p.rankSs[k] = rankDeviationsOfSorted(values, pos, m, p.rankDev);
+    pos += m;
+    offsets[k + 1] = pos;
   }
-  const dev = sharedF64(total);
-  const rankDev = sharedF64(total);
-  const ss = sharedF64(nd);
-  const rankSs = sharedF64(nd);
-  for (let k = 0; k < nd; k++) {
-    const o0 = offsets[k]!;
-    const m = offsets[k + 1]! - o0;
-    const ys = values.subarray(o0, o0 + m);
-    ss[k] = deviations(ys, m, dev.subarray(o0, o0 + m));
-    rankSs[k] = rankDeviationsOfSorted(ys, m, rankDev.subarray(o0, o0 + m));
-  }
-  return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs };
+}
+
+/** The default label, computed from the close prices and spans of a panel (labelReturnsInto). */
+export interface ReturnsLabelSource {
+  readonly close: Float64Array;
+  readonly first: Int32Array;
+  readonly last: Int32Array;
+}
+
+/** Atomics states of a shared part. */
+const FREE = 0;
+const CLAIMED = 1;
+const READY = 2;
+const FAILED = 3;
+/** How long a thread waits for a part another thread claimed before it gives up (that thread died). */
+const PART_WAIT_LIMIT_MS = 120_000;
+
+/**
+ * A label's cross-sections laid out on shared memory but not computed yet: the threads that use
+ * them prepare them together (LabelCrossSections from it), each claiming parts no one has
+ * claimed, then waiting for the parts others claimed. Whoever is free first does the work, so the
+ * pool's workers start while the caller is still preparing, and no thread sits idle waiting for
+ * one that prepares the whole label alone. Structured-clones to workers without copying.
+ */
+export interface SharedLabelSections {
+  readonly from: number;
+  readonly to: number;
+  readonly parts: readonly SectionPartData[];
+  /** Per part: free, claimed or ready (Atomics). */
+  readonly state: Int32Array;
+  /** The label, instrument-major, on shared memory. */
+  readonly label: Float64Array;
+  /** When set, each part first computes the label's cells at its own dates from these prices. */
+  readonly returns?: ReturnsLabelSource;
 }
 
 /**
- * One label prepared for a window: per date, the instruments in the cross-section with a finite
- * label, sorted by label ascending (ties by instrument index), and their label values. Its arrays
- * live on SharedArrayBuffers, so one thread prepares it and pool workers reuse it (`data`,
- * `fromData`): threads share memory, so the workers neither recompute nor touch fresh pages.
+ * Lays out the cross-sections of a label over `window` in `parts` runs of dates, computing
+ * nothing. `label` is either the label itself or `{ returnsOf }`: the default label (see
+ * labelReturns) of that panel — which may have wider spans than `panel`, whose spans and
+ * membership decide the cross-sections — then computed part by part by the preparing threads.
  */
-export class LabelCrossSections implements LabelCrossSectionsData {
+export function layOutSharedSections(
+  label: Float64Array | { readonly returnsOf: Panel },
+  panel: Panel,
+  window: MetricWindow,
+  parts: number,
+): SharedLabelSections {
+  const { from, to } = windowOf(window, panel.nDates);
+  const nd = Math.max(0, to - from + 1);
+  const n = Math.max(1, Math.min(nd, Math.floor(parts)));
+  const laid: SectionPartData[] = [];
+  for (let k = 0; k < n && nd > 0; k++) {
+    const a = from + Math.floor((nd * k) / n);
+    const b = from + Math.floor((nd * (k + 1)) / n) - 1;
+    laid.push(allocatePart(a, b, panel.nInst, sharedMemory));
+  }
+  const state = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, laid.length)));
+  if (label instanceof Float64Array) {
+    const shared = label.buffer instanceof SharedArrayBuffer ? label : sharedMemory.f64(label.length);
+    if (shared !== label) shared.set(label);
+    return { from, to, parts: laid, state, label: shared };
+  }
+  const src = label.returnsOf;
+  const close = src.fields.get("close");
+  if (close === undefined) throw new Error("labelReturns: the panel has no close field");
+  if (src.nDates !== panel.nDates || src.nInst !== panel.nInst) throw new Error("layOutSharedSections: the label's panel has another shape");
+  return {
+    from,
+    to,
+    parts: laid,
+    state,
+    label: sharedMemory.f64(panel.nInst * panel.nDates),
+    returns: { close, first: src.first, last: src.last },
+  };
+}
+
+/** Prepares the parts no thread has claimed, then waits until the others' are ready. */
+function completeSharedSections(s: SharedLabelSections, panel: Panel): void {
+  const { state, parts } = s;
+  for (let k = 0; k < parts.length; k++) {
+    if (Atomics.compareExchange(state, k, FREE, CLAIMED) !== FREE) continue;
+    const p = parts[k]!;
+    try {
+      if (s.returns) labelReturnsInto(s.returns, panel.nDates, s.label, p.from, p.to);
+      preparePart(s.label, panel, p);
+      Atomics.store(state, k, READY);
+    } catch (e) {
+      Atomics.store(state, k, FAILED);
+      throw e;
+    } finally {
+      Atomics.notify(state, k);
+    }
+  }
+  for (let k = 0; k < parts.length; k++) {
+    const t0 = Date.now();
+    let st = Atomics.load(state, k);
+    while (st === CLAIMED) {
+      if (Date.now() - t0 > PART_WAIT_LIMIT_MS) throw new Error("the label's cross-sections: a thread that was preparing them stopped");
+      Atomics.wait(state, k, CLAIMED, 1000);
+      st = Atomics.load(state, k);
+    }
+    if (st !== READY) throw new Error("the label's cross-sections: a thread failed to prepare them");
+  }
+}
+
+/**
+ * A label prepared for a window: its cross-sections per date (see SectionPartData), in runs of
+ * dates (parts). Made from a label array (this thread prepares everything) or from a
+ * SharedLabelSections (the pool's threads prepare it together).
+ */
+export class LabelCrossSections {
   readonly panel: Panel;
   readonly from: number;
   readonly to: number;
-  /** offsets[k]..offsets[k+1] index `order`/`values` for date from + k. */
-  readonly offsets: Int32Array;
-  readonly order: Int32Array;
-  readonly values: Float64Array;
-  /** Largest cross-section, for sizing scratch buffers. */
+  /** Largest possible cross-section, for sizing scratch buffers. */
   readonly maxCount: number;
-  /**
-   * For the date's whole label set (used when a factor is finite wherever the label is, the usual
-   * case): label deviations from the mean (shifted two-pass) and their sum of squares, and rank
-   * deviations from (n+1)/2 and theirs.
-   */
-  readonly dev: Float64Array;
-  readonly ss: Float64Array;
-  readonly rankDev: Float64Array;
-  readonly rankSs: Float64Array;
+  readonly parts: readonly SectionPart[];
 
   /** Prepares `label` over `window`. */
   constructor(label: Float64Array, panel: Panel, window: MetricWindow);
-  /** Adopts arrays prepared elsewhere (see fromData). */
-  constructor(data: LabelCrossSectionsData, panel: Panel);
-  constructor(label: Float64Array | LabelCrossSectionsData, panel: Panel, window?: MetricWindow) {
-    // Both kinds are made here, their fields assigned in one order, so they share one hidden class:
-    // adopted ones were once assembled by Object.assign (another class), and the IC's per-date
-    // function, optimised on one kind, was deoptimised ("wrong map") when it met the other (a
-    // worker's warm-up label, then its tasks' labels).
-    const d = label instanceof Float64Array ? prepareCrossSections(label, panel, window!) : label;
+  /** Completes shared sections with the other threads using them, and adopts them. */
+  constructor(shared: SharedLabelSections, panel: Panel);
+  constructor(label: Float64Array | SharedLabelSections, panel: Panel, window?: MetricWindow) {
+    // One constructor, fields assigned in one order: both kinds share one hidden class, so the
+    // IC's per-date code, optimised on one (a worker's warm-up label), is not deoptimised
+    // ("wrong map") by the other (its tasks' labels).
+    let from: number;
+    let to: number;
+    let parts: readonly SectionPartData[];
+    if (label instanceof Float64Array) {
+      ({ from, to } = windowOf(window!, panel.nDates));
+      const p = allocatePart(from, Math.max(from, to), panel.nInst, localMemory);
+      if (to >= from) preparePart(label, panel, p);
+      parts = to >= from ? [p] : [];
+    } else {
+      completeSharedSections(label, panel);
+      ({ from, to, parts } = label);
+    }
     this.panel = panel;
-    this.from = d.from;
-    this.to = d.to;
-    this.offsets = d.offsets;
-    this.order = d.order;
-    this.values = d.values;
-    this.maxCount = d.maxCount;
-    this.dev = d.dev;
-    this.ss = d.ss;
-    this.rankDev = d.rankDev;
-    this.rankSs = d.rankSs;
-  }
-
-  /** The prepared arrays (shared memory: structured-cloning them to a worker copies nothing). */
-  get data(): LabelCrossSectionsData {
-    const { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs } = this;
-    return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs };
-  }
-
-  /** A LabelCrossSections over arrays prepared elsewhere (`data`) for the same panel. */
-  static fromData(d: LabelCrossSectionsData, panel: Panel): LabelCrossSections {
-    return new LabelCrossSections(d, panel);
+    this.from = from;
+    this.to = to;
+    this.maxCount = Math.max(1, panel.nInst);
+    this.parts = parts.map((p) => new SectionPart(p));
   }
 
   get nDates(): number {
-    return this.offsets.length - 1;
+    return Math.max(0, this.to - this.from + 1);
   }
 }
 
 /**
- * Deviations of ys[0..n) (ascending, so ys[0] is the minimum) from their mean, computed as
- * metrics_ref.py does (shift by the minimum, then two-pass); returns the sum of squares.
+ * Deviations of ys[o..o+n) (ascending, so ys[o] is the minimum) from their mean, into out[o..o+n),
+ * computed as metrics_ref.py does (shift by the minimum, then two-pass); returns the sum of squares.
  */
-function deviations(ys: Float64Array, n: number, out: Float64Array): number {
-  const mn = ys[0]!;
+function deviations(ys: Float64Array, o: number, n: number, out: Float64Array): number {
+  const mn = ys[o]!;
   let s = 0;
-  for (let k = 0; k < n; k++) s += ys[k]! - mn;
+  for (let k = o; k < o + n; k++) s += ys[k]! - mn;
   const a = s / n;
   let ss = 0;
-  for (let k = 0; k < n; k++) {
+  for (let k = o; k < o + n; k++) {
     const d = ys[k]! - mn - a;
     out[k] = d;
     ss += d * d;
@@ -212,18 +330,18 @@ function deviations(ys: Float64Array, n: number, out: Float64Array): number {
 }
 
 /**
- * Average ranks of an ascending-sorted ys[0..n) minus their mean (n+1)/2 into out (ties share
- * the mean rank); returns the sum of squares.
+ * Average ranks of an ascending-sorted ys[o..o+n) minus their mean (n+1)/2 into out[o..o+n) (ties
+ * share the mean rank); returns the sum of squares.
  */
-function rankDeviationsOfSorted(ys: Float64Array, n: number, out: Float64Array): number {
+function rankDeviationsOfSorted(ys: Float64Array, o: number, n: number, out: Float64Array): number {
   const c = (n + 1) * 0.5; // × 0.5: a double whatever n (V8 speculates on integers otherwise)
   let ss = 0;
   let a = 0;
   while (a < n) {
     let b = a + 1;
-    while (b < n && ys[b] === ys[a]) b++;
+    while (b < n && ys[o + b] === ys[o + a]) b++;
     const d = (a + 1 + b) * 0.5 - c;
-    for (let k = a; k < b; k++) out[k] = d;
+    for (let k = a; k < b; k++) out[o + k] = d;
     ss += d * d * (b - a);
     a = b;
   }
@@ -256,20 +374,22 @@ export class ICEvaluator {
     const rankIc = new Float64Array(nd).fill(NaN);
     // One call per date, not one long loop: a function optimised on its own is not at the mercy
     // of on-stack replacement of the whole loop (which V8 sometimes keeps deoptimising).
-    for (let k = 0; k < nd; k++) this.day(factor, k, ic, rankIc);
+    for (const part of L.parts) {
+      const at = part.from - L.from;
+      for (let k = 0; k <= part.to - part.from; k++) this.day(factor, part, k, at + k, ic, rankIc);
+    }
     return { from: L.from, ic, rankIc };
   }
 
-  /** IC and RankIC of date k of the window (left NaN when the date does not count). */
-  private day(factor: Float64Array, k: number, ic: Float64Array, rankIc: Float64Array): void {
-    const L = this.label;
+  /** IC and RankIC of date k of a part into entry `out` of ic / rankIc (left NaN when the date does not count). */
+  private day(factor: Float64Array, P: SectionPart, k: number, out: number, ic: Float64Array, rankIc: Float64Array): void {
     const scratch = this.scratch;
     const fx = scratch.vals; // gathered factor values go straight into the rank scratch
-    const { order, offsets } = L;
+    const { order, offsets } = P;
     // Straight from the instrument-major array: consecutive dates read the same cache lines
     // (one per instrument, ~30 KB in all), so this beats transposing the window first.
-    const nDates = L.panel.nDates;
-    const col = L.from + k;
+    const nDates = this.label.panel.nDates;
+    const col = P.from + k;
     const o0 = offsets[k]!;
     const o1 = offsets[k + 1]!;
     let n = 0;
@@ -287,20 +407,20 @@ export class ICEvaluator {
     // Label side: the date's precomputed deviations when every label has a factor value,
     // otherwise recomputed over the pairs (still sorted by label). Offsets, not subarray views,
     // so nothing is allocated per date.
-    let dy = L.dev;
-    let dr = L.rankDev;
+    let dy = P.dev;
+    let dr = P.rankDev;
     let base = o0;
     let syy: number;
     let srr: number;
     if (n === o1 - o0) {
-      if (L.values[o0] === L.values[o1 - 1]) return; // constant label
-      syy = L.ss[k]!;
-      srr = L.rankSs[k]!;
+      if (P.values[o0] === P.values[o1 - 1]) return; // constant label
+      syy = P.ss[k]!;
+      srr = P.rankSs[k]!;
     } else {
       // Some factor values missing (rare): which labels pair up is read again rather than
       // recorded in the gather, which then does one store per value less.
       const ly = this.ly;
-      const values = L.values;
+      const values = P.values;
       let q = 0;
       for (let j = o0; j < o1; j++) {
         const f = factor[order[j]! * nDates + col]!;
@@ -310,17 +430,17 @@ export class ICEvaluator {
       dy = this.dy;
       dr = this.dr;
       base = 0;
-      syy = deviations(ly, n, dy);
-      srr = rankDeviationsOfSorted(ly, n, dr);
+      syy = deviations(ly, 0, n, dy);
+      srr = rankDeviationsOfSorted(ly, 0, n, dr);
     }
     // Pearson (factor side shifted by its minimum, then two-pass, as metrics_ref.py) and
     // Spearman (Pearson of average ranks; both rank means are (n+1)/2 exactly) in the same passes.
     const dot = this.dot;
     scratch.pearsonRankDot(n, mn, mx, dr, base, dy, base, dot);
     const c = dot[2]! / Math.sqrt(dot[3]! * syy);
-    ic[k] = c - c === 0 ? c : NaN; // a constant factor gives 0/0
+    ic[out] = c - c === 0 ? c : NaN; // a constant factor gives 0/0
     const rc = dot[0]! / Math.sqrt(dot[1]! * srr);
-    rankIc[k] = rc - rc === 0 ? rc : NaN;
+    rankIc[out] = rc - rc === 0 ? rc : NaN;
   }
 
   metrics(factor: Float64Array): ICSummary {

@@ -8,7 +8,6 @@ import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Panel } from "../../factors/panel.ts";
 import type { IndexRange } from "../../backtest/split.ts";
-import { writeParquetLong } from "../data/parquet.ts";
 import { writeLongCsvCells } from "../data/long-csv-write.ts";
 import { QuantaError } from "../../factors/errors.ts";
 
@@ -70,6 +69,7 @@ export async function writeFactorTable(
   try {
     if (outputFormatOf(path) === "parquet") {
       const { nDates } = panel;
+      const { writeParquetLong } = await import("../data/parquet.ts"); // its writer only when writing Parquet
       writeParquetLong(path, [
         { name: "date", data: Array.from(cells, (c) => panel.dates[c % nDates]!) },
         { name: "instrument", data: Array.from(cells, (c) => panel.instruments[(c / nDates) | 0]!) },

@@ -2,7 +2,7 @@
  * Loading market data for a command: the panel plus the loader's warnings (reported on stderr so
  * stdout stays for results).
  */
-import { loadPanel, type LoadedPanel } from "../data/index.ts";
+import { loadPanel, type LoadedPanel } from "../data/load.ts"; // not the barrel: it pulls in the Parquet reader
 import { panelCacheDir } from "../data/panel-cache.ts";
 import type { DataWarning } from "../data/errors.ts";
 

@@ -26,4 +26,24 @@ describe("CLI bundle", () => {
     expect(code).not.toMatch(/^\s*(var|let|const) \w+ = new Intl\.Segmenter\(\);?$/m);
     expect(code.match(/segmenterInstance\d* \?\?= new Intl\.Segmenter\(\)/g)?.length).toBeGreaterThanOrEqual(1);
   });
+
+  it("loading data (a CSV, or a panel-cache hit) does not import the Parquet reader: only parsing a Parquet file does", async () => {
+    const dir: string = bundleIsStale() ? await buildBundle() : currentBuild();
+    const code = new Map(
+      readdirSync(dir)
+        .filter((f) => f.endsWith(".js"))
+        .map((f) => [f, readFileSync(join(dir, f), "utf8")] as const),
+    );
+    // The static import closure (import … from / import "…", not import()) of the chunk with workflow/load.ts.
+    const start = [...code].find(([, c]) => c.includes("// src/workflow/load.ts"))![0];
+    const seen = new Set([start]);
+    for (const f of seen) {
+      for (const m of code.get(f)!.matchAll(/^import (?:[^"]* from )?"\.\/([\w-]+\.js)";?$/gm)) seen.add(m[1]!);
+    }
+    expect(seen.size).toBeGreaterThan(3);
+    const withParquet = [...seen].filter((f) => /from "hyparquet/.test(code.get(f)!));
+    expect(withParquet).toEqual([]);
+    // ...while the reader is still in the bundle, behind a dynamic import.
+    expect([...code.values()].some((c) => /from "hyparquet"/.test(c))).toBe(true);
+  });
 });
