@@ -14,7 +14,7 @@
 import type { Panel } from "../factors/panel.ts";
 import { Split, type IndexRange } from "./split.ts";
 import { RankScratch, meanStd, pearson } from "./stats.ts";
-import { labelReturnsInto } from "./label.ts";
+import { LABEL_HORIZON, labelReturnAt } from "./label.ts";
 
 export interface ICSummary {
   readonly ic: number;
@@ -97,41 +97,87 @@ class SectionPart implements SectionPartData {
   }
 }
 
-/** Where a part's arrays live: plain memory for one thread, SharedArrayBuffers for a pool. */
-interface PartMemory {
-  f64(n: number): Float64Array;
-  i32(n: number): Int32Array;
+/** The default label, computed from the close prices and spans of a panel (see labelReturns). */
+export interface ReturnsLabelSource {
+  readonly close: Float64Array;
+  readonly first: Int32Array;
+  readonly last: Int32Array;
 }
 
-const localMemory: PartMemory = {
-  f64: (n) => new Float64Array(n),
-  i32: (n) => new Int32Array(n),
-};
+/** What a part's labels are read from: the label itself, or the prices it is computed from. */
+type LabelSource = Float64Array | ReturnsLabelSource;
 
-const sharedMemory: PartMemory = {
-  f64: (n) => new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8), 0, n),
-  i32: (n) => new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4), 0, n),
-};
-
-function allocatePart(from: number, to: number, nInst: number, mem: PartMemory): SectionPartData {
+/**
+ * The parts of the dates [from, to] (`n` runs of about equal length), their arrays views into one
+ * buffer per array for all parts, each sized for every instrument on every date — an upper bound:
+ * pages past the used part of each run are never touched. `shared`: on SharedArrayBuffers.
+ */
+function layOutParts(from: number, to: number, n: number, nInst: number, shared: boolean): SectionPartData[] {
   const nd = to - from + 1;
-  const cap = nInst * nd;
-  return {
-    from,
-    to,
-    offsets: mem.i32(nd + 1),
-    order: mem.i32(cap),
-    values: mem.f64(cap),
-    dev: mem.f64(cap),
-    ss: mem.f64(nd),
-    rankDev: mem.f64(cap),
-    rankSs: mem.f64(nd),
-  };
+  const f64 = (len: number) => (shared ? new Float64Array(new SharedArrayBuffer(Math.max(1, len) * 8), 0, len) : new Float64Array(len));
+  const i32 = (len: number) => (shared ? new Int32Array(new SharedArrayBuffer(Math.max(1, len) * 4), 0, len) : new Int32Array(len));
+  const offsets = i32(nd + n);
+  const order = i32(nInst * nd);
+  const values = f64(nInst * nd);
+  const dev = f64(nInst * nd);
+  const rankDev = f64(nInst * nd);
+  const ss = f64(nd);
+  const rankSs = f64(nd);
+  const parts: SectionPartData[] = [];
+  for (let k = 0; k < n; k++) {
+    const a = Math.floor((nd * k) / n);
+    const b = Math.floor((nd * (k + 1)) / n); // dates [a, b) of the window
+    const cells = (x: { subarray(s: number, e: number): unknown }) => x.subarray(nInst * a, nInst * b);
+    parts.push({
+      from: from + a,
+      to: from + b - 1,
+      offsets: offsets.subarray(a + k, b + k + 1),
+      order: cells(order) as Int32Array,
+      values: cells(values) as Float64Array,
+      dev: cells(dev) as Float64Array,
+      ss: ss.subarray(a, b),
+      rankDev: cells(rankDev) as Float64Array,
+      rankSs: rankSs.subarray(a, b),
+    });
+  }
+  return parts;
 }
 
-/** Fills a part's arrays from `label` (read at the part's dates only). */
-function preparePart(label: Float64Array, panel: Panel, p: SectionPartData): void {
+/** The instruments in the cross-section at t with a finite label, into vals/idx (by index); their count. */
+function gatherLabels(src: Float64Array, panel: Panel, t: number, vals: Float64Array, idx: Int32Array): number {
   const { nDates, nInst } = panel;
+  let m = 0;
+  for (let i = 0; i < nInst; i++) {
+    const v = src[i * nDates + t]!;
+    if (v - v === 0 && inCross(panel, i, t)) {
+      vals[m] = v;
+      idx[m] = i;
+      m++;
+    }
+  }
+  return m;
+}
+
+/** gatherLabels with the label computed from the prices (labelReturns' cells, at t only). */
+function gatherReturns(src: ReturnsLabelSource, panel: Panel, t: number, vals: Float64Array, idx: Int32Array): number {
+  const { nDates, nInst } = panel;
+  const { close, first, last } = src;
+  let m = 0;
+  for (let i = 0; i < nInst; i++) {
+    if (t < first[i]! || t > last[i]! - LABEL_HORIZON || !inCross(panel, i, t)) continue;
+    const v = labelReturnAt(close, i * nDates + t);
+    if (v - v === 0) {
+      vals[m] = v;
+      idx[m] = i;
+      m++;
+    }
+  }
+  return m;
+}
+
+/** Fills a part's arrays from the labels at its dates. */
+function preparePart(src: LabelSource, panel: Panel, p: SectionPartData): void {
+  const { nInst } = panel;
   const { order, values, offsets } = p;
   const sorter = new RankScratch(nInst);
   const idx = new Int32Array(nInst);
@@ -139,15 +185,7 @@ function preparePart(label: Float64Array, panel: Panel, p: SectionPartData): voi
   offsets[0] = 0;
   for (let k = 0; k <= p.to - p.from; k++) {
     const t = p.from + k;
-    let m = 0;
-    for (let i = 0; i < nInst; i++) {
-      const v = label[i * nDates + t]!;
-      if (v - v === 0 && inCross(panel, i, t)) {
-        sorter.vals[m] = v;
-        idx[m] = i;
-        m++;
-      }
-    }
+    const m = src instanceof Float64Array ? gatherLabels(src, panel, t, sorter.vals, idx) : gatherReturns(src, panel, t, sorter.vals, idx);
     // By label ascending, ties by instrument index (the sort is stable and idx ascends).
     const perm = sorter.argsort(m);
     for (let j = 0; j < m; j++) {
@@ -160,13 +198,6 @@ function preparePart(label: Float64Array, panel: Panel, p: SectionPartData): voi
     pos += m;
     offsets[k + 1] = pos;
   }
-}
-
-/** The default label, computed from the close prices and spans of a panel (labelReturnsInto). */
-export interface ReturnsLabelSource {
-  readonly close: Float64Array;
-  readonly first: Int32Array;
-  readonly last: Int32Array;
 }
 
 /** Atomics states of a shared part. */
@@ -190,17 +221,23 @@ export interface SharedLabelSections {
   readonly parts: readonly SectionPartData[];
   /** Per part: free, claimed or ready (Atomics). */
   readonly state: Int32Array;
-  /** The label, instrument-major, on shared memory. */
-  readonly label: Float64Array;
-  /** When set, each part first computes the label's cells at its own dates from these prices. */
-  readonly returns?: ReturnsLabelSource;
+  /** The label (instrument-major), or the prices each part computes its dates' labels from. */
+  readonly label: LabelSource;
+}
+
+/** `a` on a SharedArrayBuffer: itself when it already is, else a copy. */
+function onShared<A extends Float64Array | Int32Array>(a: A): A {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const copy = new (a.constructor as new (b: SharedArrayBuffer) => A)(new SharedArrayBuffer(a.byteLength));
+  copy.set(a);
+  return copy;
 }
 
 /**
  * Lays out the cross-sections of a label over `window` in `parts` runs of dates, computing
  * nothing. `label` is either the label itself or `{ returnsOf }`: the default label (see
  * labelReturns) of that panel — which may have wider spans than `panel`, whose spans and
- * membership decide the cross-sections — then computed part by part by the preparing threads.
+ * membership decide the cross-sections — computed by the preparing threads, each at its dates.
  */
 export function layOutSharedSections(
   label: Float64Array | { readonly returnsOf: Panel },
@@ -210,31 +247,14 @@ export function layOutSharedSections(
 ): SharedLabelSections {
   const { from, to } = windowOf(window, panel.nDates);
   const nd = Math.max(0, to - from + 1);
-  const n = Math.max(1, Math.min(nd, Math.floor(parts)));
-  const laid: SectionPartData[] = [];
-  for (let k = 0; k < n && nd > 0; k++) {
-    const a = from + Math.floor((nd * k) / n);
-    const b = from + Math.floor((nd * (k + 1)) / n) - 1;
-    laid.push(allocatePart(a, b, panel.nInst, sharedMemory));
-  }
+  const laid = nd > 0 ? layOutParts(from, to, Math.max(1, Math.min(nd, Math.floor(parts))), panel.nInst, true) : [];
   const state = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, laid.length)));
-  if (label instanceof Float64Array) {
-    const shared = label.buffer instanceof SharedArrayBuffer ? label : sharedMemory.f64(label.length);
-    if (shared !== label) shared.set(label);
-    return { from, to, parts: laid, state, label: shared };
-  }
+  if (label instanceof Float64Array) return { from, to, parts: laid, state, label: onShared(label) };
   const src = label.returnsOf;
   const close = src.fields.get("close");
   if (close === undefined) throw new Error("labelReturns: the panel has no close field");
   if (src.nDates !== panel.nDates || src.nInst !== panel.nInst) throw new Error("layOutSharedSections: the label's panel has another shape");
-  return {
-    from,
-    to,
-    parts: laid,
-    state,
-    label: sharedMemory.f64(panel.nInst * panel.nDates),
-    returns: { close, first: src.first, last: src.last },
-  };
+  return { from, to, parts: laid, state, label: { close: onShared(close), first: onShared(src.first), last: onShared(src.last) } };
 }
 
 /** Prepares the parts no thread has claimed, then waits until the others' are ready. */
@@ -244,7 +264,6 @@ function completeSharedSections(s: SharedLabelSections, panel: Panel): void {
     if (Atomics.compareExchange(state, k, FREE, CLAIMED) !== FREE) continue;
     const p = parts[k]!;
     try {
-      if (s.returns) labelReturnsInto(s.returns, panel.nDates, s.label, p.from, p.to);
       preparePart(s.label, panel, p);
       Atomics.store(state, k, READY);
     } catch (e) {
@@ -292,9 +311,8 @@ export class LabelCrossSections {
     let parts: readonly SectionPartData[];
     if (label instanceof Float64Array) {
       ({ from, to } = windowOf(window!, panel.nDates));
-      const p = allocatePart(from, Math.max(from, to), panel.nInst, localMemory);
-      if (to >= from) preparePart(label, panel, p);
-      parts = to >= from ? [p] : [];
+      parts = to >= from ? layOutParts(from, to, 1, panel.nInst, false) : [];
+      for (const p of parts) preparePart(label, panel, p);
     } else {
       completeSharedSections(label, panel);
       ({ from, to, parts } = label);

@@ -17,33 +17,21 @@ export const LABEL_HORIZON = 2;
 export function labelReturns(panel: Panel): Float64Array {
   const close = panel.fields.get("close");
   if (close === undefined) throw new Error("labelReturns: the panel has no close field");
-  const out = new Float64Array(panel.nDates * panel.nInst);
-  labelReturnsInto({ close, first: panel.first, last: panel.last }, panel.nDates, out, 0, panel.nDates - 1);
+  const { nDates, nInst, first } = panel;
+  const out = new Float64Array(nDates * nInst).fill(NaN);
+  for (let i = 0; i < nInst; i++) {
+    // Ref shifts stay inside the instrument's own series: t+2 must be within its span.
+    const lastT = panel.last[i]! - LABEL_HORIZON;
+    for (let t = Math.max(0, first[i]!); t <= lastT; t++) out[i * nDates + t] = labelReturnAt(close, i * nDates + t);
+  }
   return out;
 }
 
 /**
- * labelReturns' cells at dates [from, to] only, written into `out` (other dates untouched): what
- * the IC's preparing threads compute, each for its own dates.
+ * The label at cell `at` (instrument-major) of a series whose span reaches two days past it:
+ * close(t+2) / close(t+1) − 1, NaN when not finite.
  */
-export function labelReturnsInto(
-  src: { readonly close: Float64Array; readonly first: Int32Array; readonly last: Int32Array },
-  nDates: number,
-  out: Float64Array,
-  from: number,
-  to: number,
-): void {
-  const { close, first, last } = src;
-  for (let i = 0; i < first.length; i++) {
-    const base = i * nDates;
-    // Ref shifts stay inside the instrument's own series: t+2 must be within its span.
-    const lo = Math.max(from, first[i]!);
-    const hi = Math.min(to, last[i]! - LABEL_HORIZON);
-    for (let t = from; t < lo && t <= to; t++) out[base + t] = NaN;
-    for (let t = lo; t <= hi; t++) {
-      const r = close[base + t + 2]! / close[base + t + 1]! - 1;
-      out[base + t] = Number.isFinite(r) ? r : NaN;
-    }
-    for (let t = Math.max(from, hi + 1, lo); t <= to; t++) out[base + t] = NaN;
-  }
+export function labelReturnAt(close: Float64Array, at: number): number {
+  const r = close[at + 2]! / close[at + 1]! - 1;
+  return r - r === 0 ? r : NaN;
 }

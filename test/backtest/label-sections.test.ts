@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { FIXTURES, loadFactors, loadPanel } from "./helpers.ts";
-import { labelReturns, labelReturnsInto } from "../../backtest/label.ts";
+import { labelReturns } from "../../backtest/label.ts";
 import { ICEvaluator, LabelCrossSections, layOutSharedSections } from "../../backtest/ic.ts";
 import { clipSpans } from "../../src/workflow/screen.ts";
 
@@ -13,34 +13,11 @@ const panel = loadPanel(`${FIXTURES}sp500_ic_slice.csv.gz`);
 const mpanel = loadPanel(`${FIXTURES}sp500_ic_slice.csv.gz`, `${FIXTURES}sp500_ic_membership.csv`);
 const factors = [...loadFactors(`${FIXTURES}sp500_ic_factors.csv.gz`, panel).values()];
 const label = labelReturns(panel);
-const close = panel.fields.get("close")!;
 
 function sameBits(a: Float64Array, b: Float64Array): void {
   expect(a.length).toBe(b.length);
   expect(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))).toBe(true);
 }
-
-describe("labelReturnsInto", () => {
-  it("over any runs of dates, stitched, is labelReturns (NaN where it is NaN)", () => {
-    const out = new Float64Array(label.length).fill(7);
-    const cuts = [0, 1, 37, 38, 150, panel.nDates - 3, panel.nDates];
-    for (let k = 0; k + 1 < cuts.length; k++) labelReturnsInto({ close, first: panel.first, last: panel.last }, panel.nDates, out, cuts[k]!, cuts[k + 1]! - 1);
-    sameBits(out, label);
-    expect(label.some((v) => Number.isNaN(v))).toBe(true);
-  });
-
-  it("writes only the dates it is given", () => {
-    const out = new Float64Array(label.length).fill(7);
-    labelReturnsInto({ close, first: panel.first, last: panel.last }, panel.nDates, out, 10, 19);
-    for (let i = 0; i < panel.nInst; i++) {
-      for (let t = 0; t < panel.nDates; t++) {
-        const v = out[i * panel.nDates + t]!;
-        if (t < 10 || t > 19) expect(v).toBe(7);
-        else expect(Object.is(v, label[i * panel.nDates + t])).toBe(true);
-      }
-    }
-  });
-});
 
 describe("shared label sections", () => {
   const window = { from: 5, to: panel.nDates - 3 };
@@ -49,7 +26,7 @@ describe("shared label sections", () => {
   it.each([1, 2, 5, 64, 10_000])("in %i part(s), from the label array: the same daily IC bits", (parts) => {
     const shared = layOutSharedSections(label, panel, window, parts);
     expect(shared.parts.length).toBe(Math.min(parts, window.to - window.from + 1));
-    expect(shared.label.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect((shared.label as Float64Array).buffer).toBeInstanceOf(SharedArrayBuffer); // workers get it without a copy
     const ev = new ICEvaluator(new LabelCrossSections(shared, panel), panel, window);
     expect([...shared.state]).toEqual(shared.parts.map(() => 2)); // all ready
     for (const f of factors) {
@@ -66,6 +43,9 @@ describe("shared label sections", () => {
     const win = { from: 60, to: 200 };
     const ref = new ICEvaluator(labelReturns(mpanel), cut, win);
     const shared = layOutSharedSections({ returnsOf: mpanel }, cut, win, 3);
+    // The prices travel to the workers on shared memory (copied there once if they were not).
+    expect(mpanel.fields.get("close")!.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(Object.values(shared.label).every((a: Float64Array | Int32Array) => a.buffer instanceof SharedArrayBuffer)).toBe(true);
     const ev = new ICEvaluator(new LabelCrossSections(shared, cut), cut, win);
     let counted = 0;
     for (const f of factors) {
