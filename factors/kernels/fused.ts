@@ -20,7 +20,19 @@ export type FusedNode =
   | { readonly kind: "binary"; readonly op: Binary; readonly left: FusedNode; readonly right: FusedNode }
   | { readonly kind: "where"; readonly cond: FusedNode; readonly then: FusedNode; readonly else: FusedNode };
 
-type Kernel = (out: Float64Array, slots: readonly (Float64Array | number)[], cpow: (x: number, y: number) => number) => void;
+type Kernel = (
+  out: Float64Array,
+  slots: readonly (Float64Array | number)[],
+  cpow: (x: number, y: number) => number,
+  starts: Int32Array,
+  ends: Int32Array,
+) => void;
+
+/** Cell ranges [starts[r], ends[r]) to compute (see runFused). */
+export interface CellRanges {
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+}
 
 const compiled = new Map<string, Kernel>();
 
@@ -113,27 +125,58 @@ function generate(tree: FusedNode, arraySlots: readonly boolean[], nanLogic: boo
   });
   const body = [
     ...head,
-    "const len = out.length;",
-    "for (let k = 0; k < len; k++) {",
+    "for (let r = 0; r < starts.length; r++) {",
+    "const end = ends[r];",
+    "for (let k = starts[r]; k < end; k++) {",
     ...reads,
     ...lines,
     `out[k] = ${result};`,
+    "}",
     "}",
   ].join("\n");
   return { key: `${nanLogic ? "n" : "p"}|${body}`, body };
 }
 
 /**
- * out[k] = tree(slots at k) for every k < out.length. Array slots must have out's length and may
- * be `out` itself (every slot is read before out[k] is written); scalar slots are numbers.
+ * out[k] = tree(slots at k) for every k in `cells` (default: every k < out.length; other cells of
+ * out are left as they are). Array slots must have out's length and may be `out` itself (every
+ * slot is read before out[k] is written); scalar slots are numbers.
  */
-export function runFused(tree: FusedNode, slots: readonly (Float64Array | number)[], out: Float64Array, nanLogic: boolean): void {
+export function runFused(
+  tree: FusedNode,
+  slots: readonly (Float64Array | number)[],
+  out: Float64Array,
+  nanLogic: boolean,
+  cells: CellRanges = { starts: Int32Array.of(0), ends: Int32Array.of(out.length) },
+): void {
   const arraySlots = slots.map((s) => typeof s !== "number");
   const { key, body } = generate(tree, arraySlots, nanLogic);
   let kernel = compiled.get(key);
   if (kernel === undefined) {
-    kernel = new Function("out", "slots", "cpow", body) as Kernel;
+    kernel = new Function("out", "slots", "cpow", "starts", "ends", body) as Kernel;
     compiled.set(key, kernel);
   }
-  kernel(out, slots, cpow);
+  kernel(out, slots, cpow, cells.starts, cells.ends);
+}
+
+/**
+ * The panel's cells inside the instruments' spans as ranges, adjacent spans merged (an
+ * instrument whose series runs to the last date and the next one's from the first make one).
+ */
+export function spanCells(p: { readonly nInst: number; readonly nDates: number; readonly first: Int32Array; readonly last: Int32Array }): CellRanges {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let i = 0; i < p.nInst; i++) {
+    const f = p.first[i]!;
+    const l = p.last[i]!;
+    if (f > l) continue;
+    const s = i * p.nDates + f;
+    const e = i * p.nDates + l + 1;
+    if (ends.length > 0 && ends[ends.length - 1] === s) ends[ends.length - 1] = e;
+    else {
+      starts.push(s);
+      ends.push(e);
+    }
+  }
+  return { starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
 }

@@ -3,6 +3,9 @@ import { Evaluator, evaluateFactors } from "../../../factors/evaluate.ts";
 import type { Dialect } from "../../../factors/ast.ts";
 import { parseExpr } from "../../../factors/parser.ts";
 import { warmupPanel } from "../../../src/pool/warmup.ts";
+import { clipSpans } from "../../../src/workflow/screen.ts";
+import { runFused, spanCells } from "../../../factors/kernels/fused.ts";
+import { Binary } from "../../../factors/kernels/elementwise.ts";
 
 /** Each expression evaluated alone, without the batch cache (no families) and without fusion. */
 function alone(texts: readonly string[], dialect: Dialect): Float64Array[] {
@@ -77,6 +80,35 @@ describe("fused element-wise trees", () => {
       "($close - $open) / ($high - $high)", "NOT($close > 50) + ($volume > 5e5 && $close < 60)",
     ];
     expectSameBits(batch(quanta, "quanta"), alone(quanta, "quanta"));
+  });
+
+  it("compute only the cells asked for; spanCells merges adjacent spans", () => {
+    const out = new Float64Array(8).fill(-1);
+    const a = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+    runFused({ kind: "binary", op: Binary.Mul, left: { kind: "slot", index: 0 }, right: { kind: "slot", index: 1 } }, [a, 10], out, false, {
+      starts: Int32Array.of(1, 5),
+      ends: Int32Array.of(3, 6),
+    });
+    expect([...out]).toEqual([-1, 20, 30, -1, -1, 60, -1, -1]);
+    const cells = spanCells({ nInst: 3, nDates: 4, first: Int32Array.of(1, 0, 4), last: Int32Array.of(3, 2, -1) });
+    expect([...cells.starts]).toEqual([1]); // [1, 4) and [4, 7) merge; the third span is empty
+    expect([...cells.ends]).toEqual([7]);
+  });
+
+  it("on a cut panel, with buffers recycled from earlier batches, what lies outside the spans never reaches a result", () => {
+    // qlib intermediates are not masked outside the spans (kernels never read there): the clipped
+    // spans leave real prices outside them, and recycled buffers hold the last batch's values.
+    const panel = clipSpans(warmupPanel(9, 90), 20, 80);
+    const texts = ["Sum(Greater($close-Ref($close, 1), 0), 5)/(Sum(Abs($close-Ref($close, 1)), 5)+1e-12)", "Mean($close, 5)/$close", "Corr($close, Log($volume+1), 10)", "($close-Min($low, 5))/(Max($high, 5)-Min($low, 5)+1e-12)", "Ref(Abs($close-$open), 2)/$close"];
+    const exprs = texts.map((t) => parseExpr(t, "qlib"));
+    const fresh = texts.map((t) => evaluateFactors(panel, [parseExpr(t, "qlib")], "qlib", { cache: false, profile: new Map() })[0]!);
+    const ev = new Evaluator(panel, "qlib");
+    for (let round = 0; round < 3; round++) {
+      const got: Float64Array[] = [];
+      ev.stream([...exprs].reverse(), (_k, v) => got.push(v.slice()));
+      expectSameBits(got.reverse(), fresh);
+    }
+    expect(fresh[1]!.some((v) => !Number.isNaN(v))).toBe(true);
   });
 
   it("a scalar-only tree stays a scalar", () => {
