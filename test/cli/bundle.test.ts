@@ -1,49 +1,70 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error -- the build script is plain JavaScript (bin/), without type declarations
 import { buildBundle, bundleIsStale, currentBuild } from "../../bin/build.mjs";
 
+/** esbuild's metafile of the current build (meta.json): each chunk's sources and imports. */
+interface Meta {
+  outputs: Record<string, { inputs: Record<string, unknown>; imports: { path: string; kind: string; external?: boolean }[] }>;
+}
+
+async function current(): Promise<{ dir: string; meta: Meta }> {
+  const dir: string = bundleIsStale() ? await buildBundle() : currentBuild();
+  return { dir, meta: JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as Meta };
+}
+
 describe("CLI bundle", () => {
   it("builds the CLI and the pool worker, with zod's English messages only (not its ~60 locales)", async () => {
-    const dir: string = bundleIsStale() ? await buildBundle() : currentBuild();
-    const files = readdirSync(dir);
-    expect(files).toEqual(expect.arrayContaining(["entry.js", "worker.js"]));
-    const locales = new Set<string>();
-    for (const f of files.filter((x) => x.endsWith(".js"))) {
-      for (const m of readFileSync(join(dir, f), "utf8").matchAll(/node_modules\/zod\/v4\/locales\/([\w-]+)\.js/g)) locales.add(m[1]!);
-    }
+    const { dir, meta } = await current();
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(["entry.js", "worker.js"]));
+    const inputs = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+    const locales = new Set(inputs.flatMap((p) => p.match(/node_modules\/zod\/v4\/locales\/([\w-]+)\.js$/)?.[1] ?? []));
     expect([...locales]).toEqual(["en"]);
   });
 
   it("builds no Intl.Segmenter at import (string-width's are made lazy: built on first use)", async () => {
-    const dir: string = bundleIsStale() ? await buildBundle() : currentBuild();
+    const { dir, meta } = await current();
+    const inputs = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(inputs.some((p) => /node_modules\/string-width\//.test(p))).toBe(true);
     const code = readdirSync(dir)
       .filter((f) => f.endsWith(".js"))
       .map((f) => readFileSync(join(dir, f), "utf8"))
       .join("\n");
-    expect(code).toMatch(/string-width/);
-    expect(code).not.toMatch(/^\s*(var|let|const) \w+ = new Intl\.Segmenter\(\);?$/m);
-    expect(code.match(/segmenterInstance\d* \?\?= new Intl\.Segmenter\(\)/g)?.length).toBeGreaterThanOrEqual(1);
+    // (minified: `new Intl.Segmenter` has no parentheses)
+    const all = code.match(/new Intl\.Segmenter\b/g)?.length ?? 0;
+    const lazy = code.match(/segmenterInstance\d*\s*\?\?=\s*new Intl\.Segmenter\b/g)?.length ?? 0;
+    expect(lazy).toBeGreaterThanOrEqual(1);
+    expect(all).toBe(lazy); // every Segmenter is made on first use, none at import
+  });
+
+  it("is minified (whitespace and comments only: functions keep their names for stack traces)", async () => {
+    const { dir } = await current();
+    const kernels = readdirSync(dir)
+      .filter((f) => f.endsWith(".js"))
+      .map((f) => readFileSync(join(dir, f), "utf8"))
+      .find((c) => c.includes("function moments2MultiInto("));
+    expect(kernels).toBeDefined();
+    expect(kernels).not.toMatch(/^\s*\/\*\*/m);
   });
 
   it("loading data (a CSV, or a panel-cache hit) does not import the Parquet reader: only parsing a Parquet file does", async () => {
-    const dir: string = bundleIsStale() ? await buildBundle() : currentBuild();
-    const code = new Map(
-      readdirSync(dir)
-        .filter((f) => f.endsWith(".js"))
-        .map((f) => [f, readFileSync(join(dir, f), "utf8")] as const),
-    );
-    // The static import closure (import … from / import "…", not import()) of the chunk with workflow/load.ts.
-    const start = [...code].find(([, c]) => c.includes("// src/workflow/load.ts"))![0];
+    const { meta } = await current();
+    const start = Object.keys(meta.outputs).find((k) => "src/workflow/load.ts" in meta.outputs[k]!.inputs)!;
+    // The static import closure (import statements, not import()) of the chunk with workflow/load.ts.
     const seen = new Set([start]);
+    const external = new Set<string>();
     for (const f of seen) {
-      for (const m of code.get(f)!.matchAll(/^import (?:[^"]* from )?"\.\/([\w-]+\.js)";?$/gm)) seen.add(m[1]!);
+      for (const i of meta.outputs[f]!.imports) {
+        if (i.kind !== "import-statement") continue;
+        if (i.external) external.add(i.path);
+        else seen.add(i.path);
+      }
     }
     expect(seen.size).toBeGreaterThan(3);
-    const withParquet = [...seen].filter((f) => /from "hyparquet/.test(code.get(f)!));
-    expect(withParquet).toEqual([]);
+    expect([...external].filter((p) => p.startsWith("hyparquet"))).toEqual([]);
     // ...while the reader is still in the bundle, behind a dynamic import.
-    expect([...code.values()].some((c) => /from "hyparquet"/.test(c))).toBe(true);
+    const dynamic = Object.values(meta.outputs).flatMap((o) => o.imports.filter((i) => i.external && i.path.startsWith("hyparquet")));
+    expect(dynamic.length).toBeGreaterThan(0);
   });
 });
