@@ -17,21 +17,16 @@ export const LABEL_HORIZON = 2;
 export function labelReturns(panel: Panel): Float64Array {
   const close = panel.fields.get("close");
   if (close === undefined) throw new Error("labelReturns: the panel has no close field");
-  const { nDates, nInst, first } = panel;
+  const { nDates, nInst } = panel;
   const out = new Float64Array(nDates * nInst).fill(NaN);
   for (let i = 0; i < nInst; i++) {
+    const base = i * nDates;
     // Ref shifts stay inside the instrument's own series: t+2 must be within its span.
     const lastT = panel.last[i]! - LABEL_HORIZON;
-    for (let t = Math.max(0, first[i]!); t <= lastT; t++) out[i * nDates + t] = labelReturnAt(close, i * nDates + t);
+    for (let t = Math.max(0, panel.first[i]!); t <= lastT; t++) {
+      const r = close[base + t + 2]! / close[base + t + 1]! - 1;
+      if (Number.isFinite(r)) out[base + t] = r;
+    }
   }
   return out;
-}
-
-/**
- * The label at cell `at` (instrument-major) of a series whose span reaches two days past it:
- * close(t+2) / close(t+1) − 1, NaN when not finite.
- */
-export function labelReturnAt(close: Float64Array, at: number): number {
-  const r = close[at + 2]! / close[at + 1]! - 1;
-  return r - r === 0 ? r : NaN;
 }

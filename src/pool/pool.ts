@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
 import type { Dialect } from "../../factors/ast.ts";
 import type { Panel } from "../../factors/panel.ts";
-import { layOutSharedSections, type ICSummary, type SharedLabelSections } from "../../backtest/ic.ts";
+import { LabelCrossSections, type ICSummary, type LabelCrossSectionsData } from "../../backtest/ic.ts";
 import type { IndexRange } from "../../backtest/split.ts";
 import { panelToShared, type SharedPanelDescriptor } from "../data/shared.ts";
 import type { Evaluator } from "../../factors/evaluate.ts";
@@ -47,8 +47,7 @@ export class EvalPool {
   private readonly callerRuns: boolean;
   private piscina: Piscina | undefined;
   private readonly panels = new WeakMap<Panel, SharedPanel>();
-  /** Laid-out label sections by cross-section panel, then label (or the panel it is the returns of), then window. */
-  private readonly labels = new WeakMap<Panel, WeakMap<object, Map<string, { id: string; sections: SharedLabelSections }>>>();
+  private readonly labels = new WeakMap<Float64Array, Map<string, { id: string; data: LabelCrossSectionsData }>>();
 
   constructor(opts: EvalPoolOptions = {}) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
@@ -80,23 +79,18 @@ export class EvalPool {
     };
   }
 
-  /**
-   * IC summaries of expressions against a label over a date window; values never leave the
-   * workers. `label` is the label itself or `{ returnsOf }`, the default label of that panel (see
-   * layOutSharedSections), which the threads then compute as they prepare its cross-sections.
-   */
+  /** IC summaries of expressions against a label over a date window; values never leave the workers. */
   async ic(
     panel: Panel,
     expressions: readonly string[],
     dialect: Dialect,
-    label: Float64Array | { readonly returnsOf: Panel },
+    label: Float64Array,
     window: IndexRange,
   ): Promise<ICSummary[]> {
     const shared = this.share(panel);
+    // Worker threads start loading now, while this thread prepares the label once for all of them.
     if (this.threads > 1 && expressions.length > 1) this.workers();
-    // Laid out only: the label's cross-sections are prepared by whichever threads are free first
-    // (the workers still booting, this thread, both), each taking runs of dates no one has taken.
-    const lab = this.labelSections(label, panel, window);
+    const lab = this.prepareLabel(label, panel, window);
     const results = await this.runPlanned(panel, expressions, dialect, (indices) => ({
       kind: "ic",
       panelId: shared.id,
@@ -104,7 +98,7 @@ export class EvalPool {
       dialect,
       expressions: indices.map((i) => expressions[i]!),
       labelId: lab.id,
-      sections: lab.sections,
+      sections: lab.data,
     }));
     const out: ICSummary[] = new Array(expressions.length);
     for (const { indices, result } of results) indices.forEach((i, k) => (out[i] = result.ic![k]!));
@@ -135,24 +129,17 @@ export class EvalPool {
     return s;
   }
 
-  /** The label's cross-sections for a window, laid out once per (panel, label, window) on shared memory. */
-  private labelSections(label: Float64Array | { readonly returnsOf: Panel }, panel: Panel, window: IndexRange): { id: string; sections: SharedLabelSections } {
-    const owner = label instanceof Float64Array ? label : label.returnsOf;
-    let byLabel = this.labels.get(panel);
-    if (!byLabel) {
-      byLabel = new WeakMap();
-      this.labels.set(panel, byLabel);
-    }
-    let byWindow = byLabel.get(owner);
+  /** The label's cross-sections for a window, prepared once per (label, window) on shared memory. */
+  private prepareLabel(label: Float64Array, panel: Panel, window: IndexRange): { id: string; data: LabelCrossSectionsData } {
+    let byWindow = this.labels.get(label);
     if (!byWindow) {
       byWindow = new Map();
-      byLabel.set(owner, byWindow);
+      this.labels.set(label, byWindow);
     }
     const wk = `${window.from}:${window.to}`;
     let s = byWindow.get(wk);
     if (!s) {
-      // A few runs of dates per thread: whoever is free takes the next, so all finish together.
-      s = { id: `label-${process.pid}-${nextId++}`, sections: layOutSharedSections(label, panel, window, 4 * this.threads) };
+      s = { id: `label-${process.pid}-${nextId++}`, data: new LabelCrossSections(label, panel, window).data };
       byWindow.set(wk, s);
     }
     return s;

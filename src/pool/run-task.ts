@@ -35,13 +35,6 @@ function remember<V>(map: Map<string, V>, key: string, make: () => V): V {
  * across its tasks (their buffers are reused: fresh pages cost a fault each).
  */
 export function runPoolTask(task: PoolTask, localPanel?: Panel, localEvaluators?: Map<string, Evaluator>): PoolResult {
-  const panel = localPanel ?? remember(panels, task.panelId, () => panelFromShared(task.panel));
-  // The label's cross-sections first (the first task of each thread helps prepare them, see
-  // SharedLabelSections): the sooner they are done, the sooner no thread waits for them.
-  const icEval =
-    task.kind === "ic"
-      ? remember(icEvaluators, `${task.panelId}|${task.labelId}`, () => new ICEvaluator(new LabelCrossSections(task.sections, panel), panel, task.sections))
-      : undefined;
   // Complete type feedback for the kernels before the first real task (once per thread): the
   // main thread evaluates without a warm-up, and kernels optimised on partial feedback deoptimise.
   // (Not the IC here: the main thread's loaded panel has another hidden class than a freshly
@@ -49,6 +42,7 @@ export function runPoolTask(task: PoolTask, localPanel?: Panel, localEvaluators?
   // the IC in its warm-up, where the panels match.)
   primeFeedback(task.dialect);
   const t0 = performance.now();
+  const panel = localPanel ?? remember(panels, task.panelId, () => panelFromShared(task.panel));
   const exprs = task.expressions.map((text) => parseExpr(text, task.dialect));
   const profile = task.profile ? new Map<string, number>() : undefined;
   const evaluator = profile
@@ -62,12 +56,14 @@ export function runPoolTask(task: PoolTask, localPanel?: Panel, localEvaluators?
   if (task.kind === "values") {
     evaluator.stream(exprs, (k, values) => new Float64Array(task.outputs[k]!).set(values));
   } else {
+    const key = `${task.panelId}|${task.labelId}`;
+    const icEval = remember(icEvaluators, key, () => new ICEvaluator(LabelCrossSections.fromData(task.sections, panel), panel, task.sections));
     const out = new Array(exprs.length);
     // The IC reads only in-span cells and skips non-finite ones: no final masking pass needed.
     evaluator.stream(
       exprs,
       (k, values) => {
-        out[k] = icEval!.metrics(values);
+        out[k] = icEval.metrics(values);
       },
       { raw: true },
     );

@@ -4,7 +4,7 @@
  * clone (~40 µs), never a copy of the data.
  */
 import type { Dialect } from "../../factors/ast.ts";
-import type { ICSummary, SharedLabelSections } from "../../backtest/ic.ts";
+import type { ICSummary, LabelCrossSectionsData } from "../../backtest/ic.ts";
 import type { SharedPanelDescriptor } from "../data/shared.ts";
 
 interface TaskBase {
@@ -23,14 +23,11 @@ export interface ValuesTask extends TaskBase {
   readonly outputs: readonly SharedArrayBuffer[];
 }
 
-/**
- * Evaluate expressions and return only their IC summaries against a label whose cross-sections
- * the threads prepare together, once (shared memory).
- */
+/** Evaluate expressions and return only their IC summaries against a label prepared once (shared memory). */
 export interface IcTask extends TaskBase {
   readonly kind: "ic";
   readonly labelId: string;
-  readonly sections: SharedLabelSections;
+  readonly sections: LabelCrossSectionsData;
 }
 
 export type PoolTask = ValuesTask | IcTask;

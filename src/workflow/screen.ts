@@ -5,6 +5,7 @@
  */
 import type { Dialect } from "../../factors/ast.ts";
 import type { Panel } from "../../factors/panel.ts";
+import { labelReturns } from "../../backtest/label.ts";
 import { dateIndexRange, type IndexRange } from "../../backtest/split.ts";
 import type { ICSummary } from "../../backtest/ic.ts";
 import { EvalPool } from "../pool/pool.ts";
@@ -28,8 +29,11 @@ export async function screenFactors(
   window: IndexRange,
   pool: EvalPool,
 ): Promise<FactorIc[]> {
-  // Workers start (and warm up) now, while this thread cuts the panel and plans the tasks.
+  // Workers start (and warm up) now, while this thread prepares the panel cut and the label.
   if (factors.length > 1) pool.warm();
+  // The label reads two days past t: computed on the whole panel, then cut like the panel.
+  const fullLabel = labelReturns(panel);
+  trace("screen: label computed");
   // Factors are evaluated only on the dates the window needs plus the longest lookback (values
   // there are the same as on the whole panel): Alpha158 on 2014–2017 of the 5-year file skips
   // ~15% of the dates. The cut clips the instruments' spans over the same arrays — the kernels
@@ -42,9 +46,7 @@ export async function screenFactors(
     sub,
     factors.map((f) => f.canonical),
     dialect,
-    // The label reads two days past t: the whole panel's returns (its spans, not the cut's),
-    // computed by the pool's threads as they prepare its cross-sections.
-    { returnsOf: panel },
+    fullLabel,
     window,
   );
   return factors.map((f, k) => ({ name: f.name, ...summaries[k]! }));

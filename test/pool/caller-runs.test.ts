@@ -40,9 +40,6 @@ describe("EvalPool with callerRuns", () => {
       const icB = await shared.ic(panel, EXPRS, "qlib", label, window);
       expect(icB).toEqual(icA);
       expect(icA.some((s) => s.days > 0)).toBe(true);
-      // The default label computed by the threads as they prepare its cross-sections (returnsOf).
-      const icC = await shared.ic(panel, EXPRS, "qlib", { returnsOf: panel }, window);
-      expect(icC).toEqual(icA);
     } finally {
       await Promise.all([solo.close(), shared.close()]);
     }
