@@ -42,6 +42,10 @@ if (sourceKind(data) === "csv") {
 }
 const set = prepareFactorSet(readExpressionsTsv(exprs), "qlib", panel, { source: exprs });
 const cells = set.factors.length * panel.nInst * panel.nDates;
+// The npm script starts Node with quanta's runtime settings (bin/runtime.mjs); say so when missing.
+const flagged = process.execArgv.includes("--no-concurrent-recompilation");
+const tuned = (process.env.GLIBC_TUNABLES ?? "").includes("glibc.malloc.hugetlb=1");
+console.log(`runtime settings (bin/runtime.mjs): V8 flag ${flagged ? "on" : "OFF"}, malloc tunables ${tuned ? "on" : "OFF"}`);
 console.log(`data: ${panel.nInst} instruments × ${panel.nDates} dates, load ${sec(t1 - t0)} parsed${cachedLoad}`);
 console.log(`factors: ${set.factors.length} (skipped: ${set.skipped.map((s) => s.name).join(", ") || "none"})`);
 
