@@ -1,7 +1,7 @@
 // The process settings quanta's evaluation runs fastest with, and a relaunch of Node with them for
 // a heavy command started without them. Measured on `quanta ic` (Alpha158 on the S&P 500 file,
 // 2014-2017, two cores, interleaved runs, medians of 6-7): 2.60 s plain, 2.39 s with the V8 flag,
-// 2.05 s with the flag and the malloc settings.
+// 2.05-2.1 s with the flag and the malloc settings.
 //
 // - V8 `--no-concurrent-recompilation`: TurboFan compiles a hot function on the thread that runs
 //   it instead of on a background thread. Both cores run evaluation, so a background compile waits
@@ -9,10 +9,12 @@
 //   the compile once and then runs optimised code. It must be given on Node's command line: set
 //   later (v8.setFlagsFromString) it no longer changes the main thread.
 // - glibc malloc tunables (ArrayBuffers — the panel, the evaluator's buffers — are malloc'd): huge
-//   pages for large allocations (madvise; a no-op where transparent huge pages are off), and freed
-//   memory kept for reuse rather than handed back to the kernel and faulted in again. Page faults
-//   are costly in VMs (~11 µs each here): a run takes 21k of them instead of 55k. glibc reads
-//   GLIBC_TUNABLES only when the process starts. Elsewhere than glibc the variable does nothing.
+//   pages for malloc'd memory (madvise; a no-op where transparent huge pages are off); blocks up to
+//   32 MB from the heap, not each from an mmap of its own; freed memory kept for reuse rather than
+//   handed back to the kernel and faulted in again; the heap grown 64 MB at a time, so that whole
+//   2 MB pages fit in what it gains. Page faults are costly in VMs (~11 µs each here): a run takes
+//   11k of them instead of 55k. glibc reads GLIBC_TUNABLES only when the process starts; elsewhere
+//   than glibc the variable does nothing.
 //
 // bin/quanta.mjs's shebang and the npm scripts start Node with both. `node bin/quanta.mjs ic …`
 // does not, so `ic` and `eval` relaunch Node once with them: a second Node start (~0.1 s) for
@@ -26,7 +28,7 @@ import { setTimeout } from "node:timers";
 
 export const V8_FLAGS = ["--no-concurrent-recompilation"];
 /** Ours first: glibc takes the last value of a tunable, so the user's own settings still win. */
-export const MALLOC_TUNABLES = "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824";
+export const MALLOC_TUNABLES = "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=67108864";
 const RELAUNCHED_COMMANDS = new Set(["ic", "eval"]);
 
 /**
