@@ -1,7 +1,7 @@
 /**
  * A cache of loaded panels, so a data file is parsed once, not on every command: a long CSV of
  * the S&P 500 (10 MB gzip, 620k rows) takes ~0.5 s of CPU to gunzip, parse and place, while its
- * cached panel (25 MB of float64) reads back in under 0.1 s — ~0.2 s off `quanta ic`'s ~2.7 s
+ * cached panel (25 MB of float64) reads back in under 0.1 s — ~0.1 s off `quanta ic`'s ~2.1 s
  * (less than the parse itself costs: the start-up prefetch already overlaps part of it).
  * qlib's own answer is a separate binary dump step; this one is automatic and safe to forget about:
  *
