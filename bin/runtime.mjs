@@ -65,13 +65,18 @@ const RELAYED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
  */
 export async function relaunch(plan, script, args) {
   const child = spawn(process.execPath, [...plan.execArgv, script, ...args], { stdio: "inherit", env: plan.env });
+  // Relayed from the start: a signal while Node starts must not end this process and orphan it.
+  const relay = (sig) => child.kill(sig);
+  for (const sig of RELAYED_SIGNALS) process.on(sig, relay);
   const started = await new Promise((resolve) => {
     child.once("spawn", () => resolve(true));
     child.once("error", () => resolve(false));
   });
-  if (!started) return false;
-  const relay = (sig) => child.kill(sig);
-  for (const sig of RELAYED_SIGNALS) process.on(sig, relay);
+  if (!started) {
+    for (const sig of RELAYED_SIGNALS) process.off(sig, relay);
+    return false;
+  }
+  child.on("error", () => {}); // a failed relay (the child already gone) is not this process's end
   const { code, signal } = await new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   for (const sig of RELAYED_SIGNALS) process.off(sig, relay);
   if (signal !== null) {
