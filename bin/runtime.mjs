@@ -32,16 +32,27 @@ export const MALLOC_TUNABLES = "glibc.malloc.hugetlb=1:glibc.malloc.mmap_thresho
 const RELAUNCHED_COMMANDS = new Set(["ic", "eval"]);
 
 /**
+ * What this process was started without: the V8 flags it lacks, and whether glibc's tunables are
+ * missing (on Linux, when GLIBC_TUNABLES sets no huge-page policy — a user's own choice counts).
+ */
+export function missingSettings({ execArgv, env, platform }) {
+  const tunables = env.GLIBC_TUNABLES ?? "";
+  return {
+    missingFlags: V8_FLAGS.filter((f) => !execArgv.includes(f)),
+    needTunables: platform === "linux" && !tunables.split(":").some((t) => t.startsWith("glibc.malloc.hugetlb=")),
+  };
+}
+
+/**
  * How to start Node again for `args` (the CLI's arguments), or undefined to run in this process:
  * a command that gains from the settings, started without them (and not already relaunched).
  */
 export function relaunchPlan({ args, execArgv, env, platform }) {
   if (!RELAUNCHED_COMMANDS.has(args[0]) || args.includes("--help") || args.includes("-h")) return undefined;
   if (env.QUANTA_RELAUNCH === "0" || env.QUANTA_RELAUNCHED === "1") return undefined;
-  const missingFlags = V8_FLAGS.filter((f) => !execArgv.includes(f));
-  const tunables = env.GLIBC_TUNABLES ?? "";
-  const needTunables = platform === "linux" && !tunables.split(":").some((t) => t.startsWith("glibc.malloc.hugetlb="));
+  const { missingFlags, needTunables } = missingSettings({ execArgv, env, platform });
   if (missingFlags.length === 0 && !needTunables) return undefined;
+  const tunables = env.GLIBC_TUNABLES ?? "";
   return {
     execArgv: [...execArgv, ...missingFlags],
     env: {
