@@ -3,7 +3,14 @@
  * prestart.ts. Only piscina is imported here, so starting the workers does not wait for the
  * factor engine to load.
  */
-import { Piscina } from "piscina";
+import { createRequire } from "node:module";
+import type { Piscina as PiscinaPool } from "piscina";
+
+// Loaded with require(), not import: piscina is CommonJS, and an ESM import of it goes through its
+// ESM wrapper, for which Node first scans the CommonJS source for its export names
+// (cjs-module-lexer): ~30 ms of the main thread's start-up, half of it compiling the scanner.
+const { Piscina } = createRequire(import.meta.url)("piscina") as typeof import("piscina");
+type Piscina = PiscinaPool;
 
 /** Starts `threads` workers; each warms its JIT up as it starts (worker.ts). */
 export function startWorkers(threads: number): Piscina {
