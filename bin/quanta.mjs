@@ -1,4 +1,4 @@
-#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=67108864:${GLIBC_TUNABLES} node --no-concurrent-recompilation
+#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=67108864:${GLIBC_TUNABLES} node --no-concurrent-recompilation
 // The `quanta` executable. The line above starts Node with the settings of ./runtime.mjs (env -S:
 // GNU coreutils ≥ 8.30, macOS, the BSDs); started otherwise (`node bin/quanta.mjs ic …`), the
 // commands that gain from them relaunch Node with them. Then runs the esbuild bundle in dist/

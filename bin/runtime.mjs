@@ -8,13 +8,15 @@
 //   for a core while the function keeps running unoptimised; compiling in place costs the thread
 //   the compile once and then runs optimised code. It must be given on Node's command line: set
 //   later (v8.setFlagsFromString) it no longer changes the main thread.
-// - glibc malloc tunables (ArrayBuffers — the panel, the evaluator's buffers — are malloc'd): huge
-//   pages for malloc'd memory (madvise; a no-op where transparent huge pages are off); blocks up to
-//   32 MB from the heap, not each from an mmap of its own; freed memory kept for reuse rather than
-//   handed back to the kernel and faulted in again; the heap grown 64 MB at a time, so that whole
-//   2 MB pages fit in what it gains. Page faults are costly in VMs (~11 µs each here): a run takes
-//   11k of them instead of 55k. glibc reads GLIBC_TUNABLES only when the process starts; elsewhere
-//   than glibc the variable does nothing.
+// - glibc malloc tunables (ArrayBuffers — the panel, the evaluator's buffers — are malloc'd):
+//   blocks up to 32 MB from the heap, not each from an mmap of its own; freed memory kept for
+//   reuse rather than handed back to the kernel and faulted in again; the heap grown 64 MB at a
+//   time. Page faults are costly in VMs. glibc reads GLIBC_TUNABLES only when the process starts;
+//   elsewhere than glibc the variable does nothing.
+//   Not huge pages (glibc.malloc.hugetlb=1), though they once measured faster: the cost of a
+//   fresh 2 MB page depends on the host. On one machine they cut a run by ~0.05 s; on another,
+//   later, the same run spent 0.34 s of system time clearing them instead of 0.10 s without
+//   (1.48 s vs 1.34 s, 8 interleaved runs each), so they are a gamble the 4 KB pages are not.
 //
 // bin/quanta.mjs's shebang and the npm scripts start Node with both. `node bin/quanta.mjs ic …`
 // does not, so `ic` and `eval` relaunch Node once with them: a second Node start (~0.1 s) for
@@ -28,18 +30,18 @@ import { setTimeout } from "node:timers";
 
 export const V8_FLAGS = ["--no-concurrent-recompilation"];
 /** Ours first: glibc takes the last value of a tunable, so the user's own settings still win. */
-export const MALLOC_TUNABLES = "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=67108864";
+export const MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=67108864";
 const RELAUNCHED_COMMANDS = new Set(["ic", "eval"]);
 
 /**
  * What this process was started without: the V8 flags it lacks, and whether glibc's tunables are
- * missing (on Linux, when GLIBC_TUNABLES sets no huge-page policy — a user's own choice counts).
+ * missing (on Linux, when GLIBC_TUNABLES sets no mmap threshold — a user's own choice counts).
  */
 export function missingSettings({ execArgv, env, platform }) {
   const tunables = env.GLIBC_TUNABLES ?? "";
   return {
     missingFlags: V8_FLAGS.filter((f) => !execArgv.includes(f)),
-    needTunables: platform === "linux" && !tunables.split(":").some((t) => t.startsWith("glibc.malloc.hugetlb=")),
+    needTunables: platform === "linux" && !tunables.split(":").some((t) => t.startsWith("glibc.malloc.mmap_threshold=")),
   };
 }
 
