@@ -50,18 +50,19 @@ export function naiveRanks(x: ArrayLike<number>, n: number): Float64Array {
 
 /**
  * The IC's Pearson sums by definition (metrics_ref.py's shifted two-pass): with a = Σ(x − mn)/n
- * and d = x − mn − a, [Σ d·y[yBase + k], Σ d²].
+ * and d = x − mn − a, [Σ d·y[yBase + k], Σ d²] — each sum taken in two lanes, even and odd k,
+ * added at the end, as RankScratch.pearsonRankDot does.
  */
 export function shiftedPearsonSums(x: ArrayLike<number>, n: number, mn: number, y: ArrayLike<number>, yBase = 0): [number, number] {
-  let sx = 0;
-  for (let k = 0; k < n; k++) sx += x[k]! - mn;
-  const a = sx / n;
-  let sxy = 0;
-  let sxx = 0;
+  const sx = new Float64Array(2);
+  for (let k = 0; k < n; k++) sx[k & 1]! += x[k]! - mn;
+  const a = (sx[0]! + sx[1]!) / n;
+  const sxy = new Float64Array(2);
+  const sxx = new Float64Array(2);
   for (let k = 0; k < n; k++) {
     const d = x[k]! - mn - a;
-    sxy += d * y[yBase + k]!;
-    sxx += d * d;
+    sxy[k & 1]! += d * y[yBase + k]!;
+    sxx[k & 1]! += d * d;
   }
-  return [sxy, sxx];
+  return [sxy[0]! + sxy[1]!, sxx[0]! + sxx[1]!];
 }
