@@ -14,6 +14,7 @@
 import type { Panel } from "../factors/panel.ts";
 import { Split, type IndexRange } from "./split.ts";
 import { RankScratch, meanStd, pearson } from "./stats.ts";
+import { RankDotWasm, wasmRankDotEnabled } from "./wasm/rank-dot.ts";
 
 export interface ICSummary {
   readonly ic: number;
@@ -230,26 +231,53 @@ function rankDeviationsOfSorted(ys: Float64Array, n: number, out: Float64Array):
   return ss;
 }
 
+/** Options of an ICEvaluator. */
+export interface ICEvaluatorOptions {
+  /**
+   * Rank with the WebAssembly kernel (./wasm/rank-dot.ts) from the second factor on (default:
+   * on unless QUANTA_NO_WASM=1). It gives the same bits as the JavaScript kernel; off, tests
+   * compare the two.
+   */
+  readonly wasm?: boolean;
+}
+
 /** Daily IC / RankIC of many factors against one prepared label; scratch reused across calls. */
 export class ICEvaluator {
   readonly label: LabelCrossSections;
   private readonly ly: Float64Array;
-  private readonly dy: Float64Array;
-  private readonly dr: Float64Array;
+  /** The label side of a date with missing factor values (recomputed over the pairs). */
+  private dy: Float64Array;
+  private dr: Float64Array;
+  /** The label's deviations and rank deviations (L.dev, L.rankDev, or the kernel's copies). */
+  private dev: Float64Array;
+  private rankDev: Float64Array;
+  /** Where day() gathers a date's factor values: the JavaScript scratch's input or the kernel's. */
+  private fx: Float64Array;
+  private kernel: RankDotWasm | undefined;
+  private useWasm: boolean;
+  private factors = 0;
   /** pearsonRankDot's four sums. */
   private readonly dot = new Float64Array(4);
   private readonly scratch: RankScratch;
 
-  constructor(label: Float64Array | LabelCrossSections, panel: Panel, window: MetricWindow) {
+  constructor(label: Float64Array | LabelCrossSections, panel: Panel, window: MetricWindow, opts: ICEvaluatorOptions = {}) {
     this.label = label instanceof LabelCrossSections ? label : new LabelCrossSections(label, panel, window);
     const cap = this.label.maxCount;
     this.ly = new Float64Array(cap);
     this.dy = new Float64Array(cap);
     this.dr = new Float64Array(cap);
+    this.dev = this.label.dev;
+    this.rankDev = this.label.rankDev;
     this.scratch = new RankScratch(cap);
+    this.fx = this.scratch.vals;
+    this.kernel = undefined;
+    this.useWasm = opts.wasm ?? wasmRankDotEnabled;
   }
 
   daily(factor: Float64Array): DailyIC {
+    // The kernel from the second factor on: a one-off IC does not pay for its set-up (an instance,
+    // and a copy of the label's arrays into its memory).
+    if (++this.factors === 2 && this.useWasm) this.attachKernel();
     const L = this.label;
     const nd = L.nDates;
     const ic = new Float64Array(nd).fill(NaN);
@@ -260,11 +288,25 @@ export class ICEvaluator {
     return { from: L.from, ic, rankIc };
   }
 
+  private attachKernel(): void {
+    const L = this.label;
+    const cap = L.maxCount;
+    const total = L.dev.length;
+    const kernel = new RankDotWasm([total, total, cap, cap]);
+    this.dev = kernel.f64(total);
+    this.dev.set(L.dev);
+    this.rankDev = kernel.f64(total);
+    this.rankDev.set(L.rankDev);
+    this.dy = kernel.f64(cap);
+    this.dr = kernel.f64(cap);
+    this.fx = kernel.input;
+    this.kernel = kernel;
+  }
+
   /** IC and RankIC of date k of the window (left NaN when the date does not count). */
   private day(factor: Float64Array, k: number, ic: Float64Array, rankIc: Float64Array): void {
     const L = this.label;
-    const scratch = this.scratch;
-    const fx = scratch.vals; // gathered factor values go straight into the rank scratch
+    const fx = this.fx;
     const { order, offsets } = L;
     // Straight from the instrument-major array: consecutive dates read the same cache lines
     // (one per instrument, ~30 KB in all), so this beats transposing the window first.
@@ -287,8 +329,8 @@ export class ICEvaluator {
     // Label side: the date's precomputed deviations when every label has a factor value,
     // otherwise recomputed over the pairs (still sorted by label). Offsets, not subarray views,
     // so nothing is allocated per date.
-    let dy = L.dev;
-    let dr = L.rankDev;
+    let dy = this.dev;
+    let dr = this.rankDev;
     let base = o0;
     let syy: number;
     let srr: number;
@@ -314,9 +356,19 @@ export class ICEvaluator {
       srr = rankDeviationsOfSorted(ly, n, dr);
     }
     // Pearson (factor side shifted by its minimum, then two-pass, as metrics_ref.py) and
-    // Spearman (Pearson of average ranks; both rank means are (n+1)/2 exactly) in the same passes.
-    const dot = this.dot;
-    scratch.pearsonRankDot(n, mn, mx, dr, base, dy, base, dot);
+    // Spearman (Pearson of average ranks; both rank means are (n+1)/2 exactly) in the same passes:
+    // by the WebAssembly kernel when it is attached and the range can be keyed, else (or when it
+    // gives up) by the JavaScript one, which computes the same bits.
+    let dot: Float64Array = this.dot;
+    const kernel = this.kernel;
+    const scale = 65535 / (mx - mn);
+    if (kernel !== undefined && scale > 0 && scale < Infinity && kernel.prd(n, mn, mx, RankDotWasm.addressOf(dr, base), RankDotWasm.addressOf(dy, base)) === 0) {
+      dot = kernel.result;
+    } else {
+      const vals = this.scratch.vals;
+      if (fx !== vals) for (let q = 0; q < n; q++) vals[q] = fx[q]!;
+      this.scratch.pearsonRankDot(n, mn, mx, dr, base, dy, base, dot);
+    }
     const c = dot[2]! / Math.sqrt(dot[3]! * syy);
     ic[k] = c - c === 0 ? c : NaN; // a constant factor gives 0/0
     const rc = dot[0]! / Math.sqrt(dot[1]! * srr);

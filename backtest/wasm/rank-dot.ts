@@ -1,0 +1,86 @@
+/**
+ * The IC's ranking kernel in WebAssembly (rank-dot.wat): RankScratch.pearsonRankDot's keyed path
+ * with the same operations in the same order — the same bits — at about three quarters of the
+ * JavaScript kernel's time. One instance per user (its memory holds that user's arrays too, see
+ * `f64`); the module is compiled once per thread.
+ *
+ * QUANTA_NO_WASM=1 in the environment turns it off (the JavaScript kernel then does everything):
+ * for measuring what it buys, and as a way out should a runtime lack WebAssembly.
+ */
+import { WASM_BASE64 } from "./rank-dot-wasm.ts";
+
+/** The most values prd ranks at a time (the input area; indices are packed into 16 bits). */
+export const RANK_DOT_MAX = 1 << 16;
+const IN = 0;
+const RES = 1050624;
+/** The first byte of the caller's area (after the kernel's own arrays), 64-byte aligned. */
+const DATA = 1050688;
+const PAGE = 65536;
+
+// The few WebAssembly JS API members used, typed here (the project's lib settings carry no DOM types).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+
+/** Bytes an array of n doubles takes, rounded up to 64 (each starts on a cache line). */
+function padded(n: number): number {
+  return (8 * Math.max(0, n) + 63) & ~63;
+}
+
+export const wasmRankDotEnabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTA_NO_WASM !== "1";
+
+type Prd = (n: number, mn: number, mx: number, w: number, y: number) => number;
+
+export class RankDotWasm {
+  /** Write the values to rank here (input[0..n)) before calling prd. */
+  readonly input: Float64Array;
+  /** prd's four sums: Σ (r − c)·w, Σ (r − c)², Σ d·y, Σ d² (as RankScratch.pearsonRankDot's result). */
+  readonly result: Float64Array;
+  /**
+   * Ranks input[0..n) (min mn < max mx, 2 ≤ n ≤ RANK_DOT_MAX, 65535 / (mx − mn) finite) against
+   * w and y, the byte addresses (`addressOf`) of the first of n doubles each in this instance's
+   * memory; 0 when the sums are in `result`, 1 when the kernel gave up (a run of values sharing a
+   * key too long to insert: use the JavaScript kernel).
+   */
+  readonly prd: Prd;
+  private readonly buffer: ArrayBuffer;
+  private next = DATA;
+  private readonly end: number;
+
+  /** An instance with room for arrays of these lengths (doubles), to be taken with `f64` in turn. */
+  constructor(lengths: readonly number[]) {
+    compiled ??= new wasm.Module(Buffer.from(WASM_BASE64, "base64"));
+    this.end = DATA + lengths.reduce((s, n) => s + padded(n), 0);
+    // Made at its final size and never grown: growing detaches the old buffer, and after one
+    // detached ArrayBuffer V8 checks every typed array access of the thread for detachment (the
+    // factor kernels ran ~30 % slower).
+    const memory = new wasm.Memory({ initial: Math.ceil(this.end / PAGE) });
+    const instance = new wasm.Instance(compiled, { env: { memory } });
+    this.buffer = memory.buffer;
+    this.prd = instance.exports.prd as Prd;
+    this.input = new Float64Array(this.buffer, IN, RANK_DOT_MAX);
+    this.result = new Float64Array(this.buffer, RES, 4);
+  }
+
+  /** `length` doubles of this instance's memory (for w and y), zeroed. */
+  f64(length: number): Float64Array {
+    if (this.next + padded(length) > this.end) throw new RangeError("RankDotWasm: asked for more room than it was made with");
+    const view = new Float64Array(this.buffer, this.next, length);
+    this.next += padded(length);
+    return view;
+  }
+
+  /** The byte address of element `index` of a view from `f64`, for prd. */
+  static addressOf(view: Float64Array, index: number): number {
+    return view.byteOffset + 8 * index;
+  }
+}

@@ -1,0 +1,239 @@
+;; The IC's per-date ranking kernel (RankScratch.pearsonRankDot's keyed path, see ../stats.ts) in
+;; WebAssembly: the same operations in the same order, so the same bits, in about three quarters
+;; of the time (no bounds or type checks, no deoptimisation). Assembled by bin/build-wasm.mjs into
+;; rank-dot-wasm.ts; the JavaScript kernel stays the definition and takes over whenever this one
+;; gives up (prd returns 1).
+;;
+;; Memory layout (bytes): IN f64[65536] @0 (the values; the caller writes them), PA and PB
+;; i32[65536] @524288 / @786432 (the packed key<<16|index words), H i32[512] @1048576 (the two
+;; byte histograms), RES f64[4] @1050624 (the four sums), then the caller's own arrays from
+;; DATA = 1050688 (its label deviations, …). The memory is the caller's, made at its final size:
+;; growing it would detach its buffer, and one detached ArrayBuffer makes V8 check every typed
+;; array access of the process for detachment from then on (all kernels ran ~30 % slower).
+(module
+  (import "env" "memory" (memory 17))
+
+  ;; (t³ − t)/12 from h = t/2, as cubeTerm in ../stats.ts
+  (func $cube (param $t f64) (result f64)
+    (local $h f64)
+    (local.set $h (f64.mul (local.get $t) (f64.const 0.5)))
+    (f64.div
+      (f64.sub
+        (f64.mul (f64.mul (f64.mul (f64.const 8) (local.get $h)) (local.get $h)) (local.get $h))
+        (f64.mul (f64.const 2) (local.get $h)))
+      (f64.const 12)))
+
+  ;; pearsonRankDot(IN[0..n), mn, mx, w @ byte address $w, y @ byte address $y) into RES:
+  ;; RES[0] Σ (r − c)·w, RES[1] Σ (r − c)², RES[2] Σ d·y, RES[3] Σ d² (d = x − mn − a, two lanes:
+  ;; even and odd positions, added at the end). The caller has checked 2 ≤ n ≤ 65536 and that
+  ;; 65535 / (mx − mn) is finite and positive. Returns 0, or 1 when a run of equal keys needs more
+  ;; than 2n + 64 insertion moves (the caller then runs the JavaScript kernel, which counts such
+  ;; runs out by value).
+  (func (export "prd") (param $n i32) (param $mn f64) (param $mx f64) (param $w i32) (param $y i32) (result i32)
+    (local $scale f64) (local $k i32) (local $u f64) (local $u2 f64) (local $key i32) (local $key2 i32)
+    (local $sx f64) (local $sx2 f64) (local $a f64) (local $sum i32) (local $b i32) (local $cnt i32)
+    (local $e i32) (local $ha i32) (local $d f64) (local $d2 f64)
+    (local $sxy f64) (local $sxx f64) (local $sxy2 f64) (local $sxx2 f64)
+    (local $c f64) (local $s f64) (local $ties f64) (local $g i32) (local $gw f64) (local $lastKey i32)
+    (local $runStart i32) (local $sRun f64) (local $tRun f64) (local $budget i32) (local $p i32)
+    (local $i i32) (local $x f64) (local $last f64) (local $end i32) (local $q i32) (local $ee i32)
+    (local $xx f64)
+    (local.set $scale (f64.div (f64.const 65535) (f64.sub (local.get $mx) (local.get $mn))))
+    (memory.fill (i32.const 1048576) (i32.const 0) (i32.const 2048))
+
+    ;; key pass: the keys, both histograms, the packed words, Σ (x − mn) in two lanes
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $n)))
+      (local.set $u (f64.sub (f64.load (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)))
+      (local.set $u2 (f64.sub (f64.load offset=8 (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)))
+      (local.set $sx (f64.add (local.get $sx) (local.get $u)))
+      (local.set $sx2 (f64.add (local.get $sx2) (local.get $u2)))
+      (local.set $key (i32.trunc_sat_f64_s (f64.mul (local.get $u) (local.get $scale))))
+      (local.set $key2 (i32.trunc_sat_f64_s (f64.mul (local.get $u2) (local.get $scale))))
+      (local.set $ha (i32.shl (i32.and (local.get $key) (i32.const 255)) (i32.const 2)))
+      (i32.store offset=1048576 (local.get $ha) (i32.add (i32.load offset=1048576 (local.get $ha)) (i32.const 1)))
+      (local.set $ha (i32.shl (i32.shr_u (local.get $key) (i32.const 8)) (i32.const 2)))
+      (i32.store offset=1049600 (local.get $ha) (i32.add (i32.load offset=1049600 (local.get $ha)) (i32.const 1)))
+      (local.set $ha (i32.shl (i32.and (local.get $key2) (i32.const 255)) (i32.const 2)))
+      (i32.store offset=1048576 (local.get $ha) (i32.add (i32.load offset=1048576 (local.get $ha)) (i32.const 1)))
+      (local.set $ha (i32.shl (i32.shr_u (local.get $key2) (i32.const 8)) (i32.const 2)))
+      (i32.store offset=1049600 (local.get $ha) (i32.add (i32.load offset=1049600 (local.get $ha)) (i32.const 1)))
+      (i32.store offset=524288 (i32.shl (local.get $k) (i32.const 2))
+        (i32.or (i32.shl (local.get $key) (i32.const 16)) (local.get $k)))
+      (i32.store offset=524292 (i32.shl (local.get $k) (i32.const 2))
+        (i32.or (i32.shl (local.get $key2) (i32.const 16)) (i32.add (local.get $k) (i32.const 1))))
+      (local.set $k (i32.add (local.get $k) (i32.const 2)))
+      (br $next)))
+    (if (i32.lt_s (local.get $k) (local.get $n))
+      (then
+        (local.set $u (f64.sub (f64.load (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)))
+        (local.set $sx (f64.add (local.get $sx) (local.get $u)))
+        (local.set $key (i32.trunc_sat_f64_s (f64.mul (local.get $u) (local.get $scale))))
+        (local.set $ha (i32.shl (i32.and (local.get $key) (i32.const 255)) (i32.const 2)))
+        (i32.store offset=1048576 (local.get $ha) (i32.add (i32.load offset=1048576 (local.get $ha)) (i32.const 1)))
+        (local.set $ha (i32.shl (i32.shr_u (local.get $key) (i32.const 8)) (i32.const 2)))
+        (i32.store offset=1049600 (local.get $ha) (i32.add (i32.load offset=1049600 (local.get $ha)) (i32.const 1)))
+        (i32.store offset=524288 (i32.shl (local.get $k) (i32.const 2))
+          (i32.or (i32.shl (local.get $key) (i32.const 16)) (local.get $k)))))
+    (local.set $a (f64.div (f64.add (local.get $sx) (local.get $sx2)) (f64.convert_i32_s (local.get $n))))
+
+    ;; the low byte's bucket starts
+    (local.set $b (i32.const 0))
+    (block $done (loop $next
+      (local.set $cnt (i32.load offset=1048576 (local.get $b)))
+      (i32.store offset=1048576 (local.get $b) (local.get $sum))
+      (local.set $sum (i32.add (local.get $sum) (local.get $cnt)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (br_if $next (i32.lt_u (local.get $b) (i32.const 1024)))))
+
+    ;; scatter PA → PB by the low byte; the Pearson sums ride along, two lanes
+    (local.set $k (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $n)))
+      (local.set $e (i32.load offset=524288 (i32.shl (local.get $k) (i32.const 2))))
+      (local.set $ha (i32.shl (i32.and (i32.shr_u (local.get $e) (i32.const 16)) (i32.const 255)) (i32.const 2)))
+      (local.set $cnt (i32.load offset=1048576 (local.get $ha)))
+      (i32.store offset=786432 (i32.shl (local.get $cnt) (i32.const 2)) (local.get $e))
+      (i32.store offset=1048576 (local.get $ha) (i32.add (local.get $cnt) (i32.const 1)))
+      (local.set $e (i32.load offset=524292 (i32.shl (local.get $k) (i32.const 2))))
+      (local.set $ha (i32.shl (i32.and (i32.shr_u (local.get $e) (i32.const 16)) (i32.const 255)) (i32.const 2)))
+      (local.set $cnt (i32.load offset=1048576 (local.get $ha)))
+      (i32.store offset=786432 (i32.shl (local.get $cnt) (i32.const 2)) (local.get $e))
+      (i32.store offset=1048576 (local.get $ha) (i32.add (local.get $cnt) (i32.const 1)))
+      (local.set $d (f64.sub (f64.sub (f64.load (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)) (local.get $a)))
+      (local.set $d2 (f64.sub (f64.sub (f64.load offset=8 (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)) (local.get $a)))
+      (local.set $sxy (f64.add (local.get $sxy)
+        (f64.mul (local.get $d) (f64.load (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 3)))))))
+      (local.set $sxx (f64.add (local.get $sxx) (f64.mul (local.get $d) (local.get $d))))
+      (local.set $sxy2 (f64.add (local.get $sxy2)
+        (f64.mul (local.get $d2) (f64.load offset=8 (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 3)))))))
+      (local.set $sxx2 (f64.add (local.get $sxx2) (f64.mul (local.get $d2) (local.get $d2))))
+      (local.set $k (i32.add (local.get $k) (i32.const 2)))
+      (br $next)))
+    (if (i32.lt_s (local.get $k) (local.get $n))
+      (then
+        (local.set $e (i32.load offset=524288 (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $ha (i32.shl (i32.and (i32.shr_u (local.get $e) (i32.const 16)) (i32.const 255)) (i32.const 2)))
+        (local.set $cnt (i32.load offset=1048576 (local.get $ha)))
+        (i32.store offset=786432 (i32.shl (local.get $cnt) (i32.const 2)) (local.get $e))
+        (i32.store offset=1048576 (local.get $ha) (i32.add (local.get $cnt) (i32.const 1)))
+        (local.set $d (f64.sub (f64.sub (f64.load (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)) (local.get $a)))
+        (local.set $sxy (f64.add (local.get $sxy)
+          (f64.mul (local.get $d) (f64.load (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 3)))))))
+        (local.set $sxx (f64.add (local.get $sxx) (f64.mul (local.get $d) (local.get $d))))))
+    (f64.store offset=1050640 (i32.const 0) (f64.add (local.get $sxy) (local.get $sxy2)))
+    (f64.store offset=1050648 (i32.const 0) (f64.add (local.get $sxx) (local.get $sxx2)))
+
+    ;; the high byte's bucket starts, then scatter PB → PA by it
+    (local.set $b (i32.const 0))
+    (local.set $sum (i32.const 0))
+    (block $done (loop $next
+      (local.set $cnt (i32.load offset=1049600 (local.get $b)))
+      (i32.store offset=1049600 (local.get $b) (local.get $sum))
+      (local.set $sum (i32.add (local.get $sum) (local.get $cnt)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (br_if $next (i32.lt_u (local.get $b) (i32.const 1024)))))
+    (local.set $k (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $k) (local.get $n)))
+      (local.set $e (i32.load offset=786432 (i32.shl (local.get $k) (i32.const 2))))
+      (local.set $ha (i32.shl (i32.shr_u (local.get $e) (i32.const 24)) (i32.const 2)))
+      (local.set $cnt (i32.load offset=1049600 (local.get $ha)))
+      (i32.store offset=524288 (i32.shl (local.get $cnt) (i32.const 2)) (local.get $e))
+      (i32.store offset=1049600 (local.get $ha) (i32.add (local.get $cnt) (i32.const 1)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $next)))
+
+    ;; read the key order out into the rank sums (readOutDot in ../stats.ts): groups of equal
+    ;; values close when a larger one comes; a value smaller than the one before it (same key)
+    ;; sends the key's run through an insertion sort, and the run is summed again.
+    (local.set $c (f64.mul (f64.convert_i32_s (i32.add (local.get $n) (i32.const 1))) (f64.const 0.5)))
+    (local.set $e (i32.load offset=524288 (i32.const 0)))
+    (local.set $gw (f64.load (i32.add (local.get $w) (i32.shl (i32.and (local.get $e) (i32.const 0xffff)) (i32.const 3)))))
+    (local.set $lastKey (i32.shr_u (local.get $e) (i32.const 16)))
+    (local.set $budget (i32.add (i32.shl (local.get $n) (i32.const 1)) (i32.const 64)))
+    (local.set $p (i32.const 1))
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $p) (local.get $n)))
+      (local.set $e (i32.load offset=524288 (i32.shl (local.get $p) (i32.const 2))))
+      (local.set $i (i32.and (local.get $e) (i32.const 0xffff)))
+      (local.set $key (i32.shr_u (local.get $e) (i32.const 16)))
+      (if (i32.ne (local.get $key) (local.get $lastKey))
+        (then
+          (local.set $s (f64.add (local.get $s)
+            (f64.mul
+              (f64.sub (f64.mul (f64.convert_i32_s (i32.add (i32.add (local.get $g) (i32.const 1)) (local.get $p))) (f64.const 0.5)) (local.get $c))
+              (local.get $gw))))
+          (if (i32.gt_s (i32.sub (local.get $p) (local.get $g)) (i32.const 1))
+            (then (local.set $ties (f64.add (local.get $ties) (call $cube (f64.convert_i32_s (i32.sub (local.get $p) (local.get $g))))))))
+          (local.set $g (local.get $p))
+          (local.set $gw (f64.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3)))))
+          (local.set $lastKey (local.get $key))
+          (local.set $runStart (local.get $p))
+          (local.set $sRun (local.get $s))
+          (local.set $tRun (local.get $ties))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $next)))
+      (local.set $x (f64.load (i32.shl (local.get $i) (i32.const 3))))
+      (local.set $last (f64.load (i32.shl (i32.and (i32.load offset=524284 (i32.shl (local.get $p) (i32.const 2))) (i32.const 0xffff)) (i32.const 3))))
+      (if (f64.eq (local.get $x) (local.get $last))
+        (then
+          (local.set $gw (f64.add (local.get $gw) (f64.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3))))))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $next)))
+      (if (f64.gt (local.get $x) (local.get $last))
+        (then
+          (local.set $s (f64.add (local.get $s)
+            (f64.mul
+              (f64.sub (f64.mul (f64.convert_i32_s (i32.add (i32.add (local.get $g) (i32.const 1)) (local.get $p))) (f64.const 0.5)) (local.get $c))
+              (local.get $gw))))
+          (if (i32.gt_s (i32.sub (local.get $p) (local.get $g)) (i32.const 1))
+            (then (local.set $ties (f64.add (local.get $ties) (call $cube (f64.convert_i32_s (i32.sub (local.get $p) (local.get $g))))))))
+          (local.set $g (local.get $p))
+          (local.set $gw (f64.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3)))))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $next)))
+      ;; out of order: the end of the key's run, an insertion sort of it, then its sums again
+      (local.set $end (i32.add (local.get $p) (i32.const 1)))
+      (block $found (loop $scan
+        (br_if $found (i32.ge_s (local.get $end) (local.get $n)))
+        (br_if $found (i32.ne (i32.shr_u (i32.load offset=524288 (i32.shl (local.get $end) (i32.const 2))) (i32.const 16)) (local.get $key)))
+        (local.set $end (i32.add (local.get $end) (i32.const 1)))
+        (br $scan)))
+      (local.set $k (i32.add (local.get $runStart) (i32.const 1)))
+      (block $sorted (loop $insert
+        (br_if $sorted (i32.ge_s (local.get $k) (local.get $end)))
+        (local.set $ee (i32.load offset=524288 (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $xx (f64.load (i32.shl (i32.and (local.get $ee) (i32.const 0xffff)) (i32.const 3))))
+        (local.set $q (i32.sub (local.get $k) (i32.const 1)))
+        (block $placed (loop $shift
+          (br_if $placed (i32.lt_s (local.get $q) (local.get $runStart)))
+          (br_if $placed (i32.eqz (f64.gt
+            (f64.load (i32.shl (i32.and (i32.load offset=524288 (i32.shl (local.get $q) (i32.const 2))) (i32.const 0xffff)) (i32.const 3)))
+            (local.get $xx))))
+          (i32.store offset=524292 (i32.shl (local.get $q) (i32.const 2)) (i32.load offset=524288 (i32.shl (local.get $q) (i32.const 2))))
+          (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+          (local.set $budget (i32.sub (local.get $budget) (i32.const 1)))
+          (br $shift)))
+        ;; q may be runStart − 1 = −1: the address is computed, not an offset on a negative base
+        (i32.store (i32.add (i32.shl (local.get $q) (i32.const 2)) (i32.const 524292)) (local.get $ee))
+        (if (i32.lt_s (local.get $budget) (i32.const 0)) (then (return (i32.const 1))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $insert)))
+      (local.set $s (local.get $sRun))
+      (local.set $ties (local.get $tRun))
+      (local.set $g (local.get $runStart))
+      (local.set $gw (f64.load (i32.add (local.get $w)
+        (i32.shl (i32.and (i32.load offset=524288 (i32.shl (local.get $runStart) (i32.const 2))) (i32.const 0xffff)) (i32.const 3)))))
+      (local.set $p (i32.add (local.get $runStart) (i32.const 1)))
+      (br $next)))
+    (local.set $s (f64.add (local.get $s)
+      (f64.mul
+        (f64.sub (f64.mul (f64.convert_i32_s (i32.add (i32.add (local.get $g) (i32.const 1)) (local.get $n))) (f64.const 0.5)) (local.get $c))
+        (local.get $gw))))
+    (if (i32.gt_s (i32.sub (local.get $n) (local.get $g)) (i32.const 1))
+      (then (local.set $ties (f64.add (local.get $ties) (call $cube (f64.convert_i32_s (i32.sub (local.get $n) (local.get $g))))))))
+    (f64.store offset=1050624 (i32.const 0) (local.get $s))
+    (f64.store offset=1050632 (i32.const 0) (f64.sub (call $cube (f64.convert_i32_s (local.get $n))) (local.get $ties)))
+    (i32.const 0))
+)
