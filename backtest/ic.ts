@@ -13,7 +13,7 @@
  */
 import type { Panel } from "../factors/panel.ts";
 import { Split, type IndexRange } from "./split.ts";
-import { RankScratch, meanStd, pearson } from "./stats.ts";
+import { KEY_MAX, RankScratch, meanStd, pearson } from "./stats.ts";
 import { RankDotWasm, wasmRankDotEnabled } from "./wasm/rank-dot.ts";
 
 export interface ICSummary {
@@ -254,7 +254,7 @@ export class ICEvaluator {
   /** Where day() gathers a date's factor values: the JavaScript scratch's input or the kernel's. */
   private fx: Float64Array;
   private kernel: RankDotWasm | undefined;
-  private useWasm: boolean;
+  private readonly useWasm: boolean;
   private factors = 0;
   /** pearsonRankDot's four sums. */
   private readonly dot = new Float64Array(4);
@@ -361,7 +361,7 @@ export class ICEvaluator {
     // gives up) by the JavaScript one, which computes the same bits.
     let dot: Float64Array = this.dot;
     const kernel = this.kernel;
-    const scale = 65535 / (mx - mn);
+    const scale = KEY_MAX / (mx - mn); // keyable: the kernel's precondition, as the JavaScript one's
     if (kernel !== undefined && scale > 0 && scale < Infinity && kernel.prd(n, mn, mx, RankDotWasm.addressOf(dr, base), RankDotWasm.addressOf(dy, base)) === 0) {
       dot = kernel.result;
     } else {

@@ -44,8 +44,8 @@ export function pearson(x: Float64Array, y: Float64Array, n: number): number {
 /** Most values one RankScratch ranks at a time: the fast path packs an input index into 16 bits. */
 export const RANK_SCRATCH_MAX = 1 << 16;
 
-/** The linear key's largest value: 16 bits, sorted by two 8-bit LSD radix passes. */
-const KEY_MAX = 0xffff;
+/** The linear key's largest value: 16 bits, sorted by two 8-bit LSD radix passes (the WebAssembly kernel keys the same). */
+export const KEY_MAX = 0xffff;
 /** The most distinct values a run of values sharing a key may hold to be counted out (sortRun). */
 const MAX_DISTINCT = 16;
 

@@ -10,7 +10,7 @@
 import { WASM_BASE64 } from "./rank-dot-wasm.ts";
 
 /** The most values prd ranks at a time (the input area; indices are packed into 16 bits). */
-export const RANK_DOT_MAX = 1 << 16;
+const RANK_DOT_MAX = 1 << 16;
 const IN = 0;
 const RES = 1050624;
 /** The first byte of the caller's area (after the kernel's own arrays), 64-byte aligned. */
