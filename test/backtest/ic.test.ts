@@ -88,6 +88,21 @@ describe("IC metrics against metrics_ref.py on an S&P 500 slice", () => {
     expect(checked).toBeGreaterThan(1000);
   });
 
+  it("a date's values do not depend on where the window starts (the evaluator transposes dates in tiles)", () => {
+    const whole = new ICEvaluator(label, panel, { from: 0, to: panel.nDates - 1 });
+    const f = factors.get("ROC5")!;
+    const all = whole.daily(f);
+    expect(all.ic.filter((v) => v - v === 0).length).toBeGreaterThan(100);
+    // Windows of lengths around the tile width (8), starting off the whole range's tile grid.
+    for (const [from, len] of [[3, 1], [5, 7], [9, 8], [13, 9], [30, 17], [61, 40]] as const) {
+      const d = new ICEvaluator(label, panel, { from, to: from + len - 1 }).daily(f);
+      expect(d.from).toBe(from);
+      expect(d.ic.length).toBe(len);
+      expect(Array.from(d.ic)).toEqual(Array.from(all.ic.subarray(from, from + len)));
+      expect(Array.from(d.rankIc)).toEqual(Array.from(all.rankIc.subarray(from, from + len)));
+    }
+  });
+
   it("a sub-range (unsealed split, label reads past the end as the reference does)", () => {
     const ref = refJson("sp500_ic_expected_range.json");
     const split = Split.of(panel, "r", { start: panel.dates[40]!, end: panel.dates[250]! }, { sealLabel: false });
