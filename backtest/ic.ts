@@ -234,6 +234,14 @@ function rankDeviationsOfSorted(ys: Float64Array, n: number, out: Float64Array):
 /** Dates transposed at a time by ICEvaluator.daily: 8 doubles = one cache line per instrument. */
 const TILE_DATES = 8;
 
+/** Date k's IC and RankIC from pearsonRankDot's sums and the label side's sums of squares. */
+function storeDay(dot: Float64Array, syy: number, srr: number, k: number, ic: Float64Array, rankIc: Float64Array): void {
+  const c = dot[2]! / Math.sqrt(dot[3]! * syy);
+  ic[k] = c - c === 0 ? c : NaN; // a constant factor gives 0/0
+  const rc = dot[0]! / Math.sqrt(dot[1]! * srr);
+  rankIc[k] = rc - rc === 0 ? rc : NaN;
+}
+
 /** Options of an ICEvaluator. */
 export interface ICEvaluatorOptions {
   /**
@@ -262,8 +270,10 @@ export class ICEvaluator {
   /** pearsonRankDot's four sums. */
   private readonly dot = new Float64Array(4);
   private readonly scratch: RankScratch;
-  /** TILE_DATES dates of a factor, date-major: row d at d × nInst (see daily). */
-  private readonly tile: Float64Array;
+  /** TILE_DATES dates of a factor, date-major: row d at d × nInst (see daily); the kernel's copy once attached. */
+  private tile: Float64Array;
+  /** L.order, or the kernel's copy. */
+  private order: Int32Array;
 
   constructor(label: Float64Array | LabelCrossSections, panel: Panel, window: MetricWindow, opts: ICEvaluatorOptions = {}) {
     this.label = label instanceof LabelCrossSections ? label : new LabelCrossSections(label, panel, window);
@@ -278,6 +288,7 @@ export class ICEvaluator {
     this.kernel = undefined;
     this.useWasm = opts.wasm ?? wasmRankDotEnabled;
     this.tile = new Float64Array(TILE_DATES * this.label.panel.nInst);
+    this.order = this.label.order;
   }
 
   daily(factor: Float64Array): DailyIC {
@@ -288,10 +299,9 @@ export class ICEvaluator {
     const nd = L.nDates;
     const ic = new Float64Array(nd).fill(NaN);
     const rankIc = new Float64Array(nd).fill(NaN);
-    // One call per date, not one long loop: a function optimised on its own is not at the mercy
-    // of on-stack replacement of the whole loop (which V8 sometimes keeps deoptimising).
     const { nDates, nInst } = L.panel;
     const tile = this.tile;
+    const kernel = this.kernel;
     for (let k0 = 0; k0 < nd; k0 += TILE_DATES) {
       // Transpose the next TILE_DATES dates of every instrument into the tile (date-major), then
       // gather each date from its tile row. Read straight from the instrument-major array in label
@@ -302,7 +312,10 @@ export class ICEvaluator {
         const b = i * nDates + col;
         for (let d = 0; d < kk; d++) tile[d * nInst + i] = factor[b + d]!;
       }
-      for (let d = 0; d < kk; d++) this.day(tile, d * nInst, k0 + d, ic, rankIc);
+      // One call per date, not one long loop: a function optimised on its own is not at the mercy
+      // of on-stack replacement of the whole loop (which V8 sometimes keeps deoptimising).
+      if (kernel !== undefined) for (let d = 0; d < kk; d++) this.dayByKernel(kernel, d * nInst, k0 + d, ic, rankIc);
+      else for (let d = 0; d < kk; d++) this.day(d * nInst, k0 + d, ic, rankIc);
     }
     return { from: L.from, ic, rankIc };
   }
@@ -311,25 +324,65 @@ export class ICEvaluator {
     const L = this.label;
     const cap = L.maxCount;
     const total = L.dev.length;
-    const kernel = new RankDotWasm([total, total, cap, cap]);
+    const tileLength = this.tile.length;
+    const kernel = new RankDotWasm([total, total, cap, cap, tileLength], [total]);
     this.dev = kernel.f64(total);
     this.dev.set(L.dev);
     this.rankDev = kernel.f64(total);
     this.rankDev.set(L.rankDev);
     this.dy = kernel.f64(cap);
     this.dr = kernel.f64(cap);
+    this.tile = kernel.f64(tileLength);
+    this.order = kernel.i32(total);
+    this.order.set(L.order);
     this.fx = kernel.input;
     this.kernel = kernel;
   }
 
   /**
-   * IC and RankIC of date k of the window (left NaN when the date does not count), its factor
-   * values at row[rowAt + i] for instrument i.
+   * Date k of the window by the kernel, its factor values in the tile at rowAt + i for instrument
+   * i: the kernel gathers and ranks; a date it leaves (missing factor values, a range that cannot
+   * be keyed, a run it gave up on: rare) is finished by rankDay from what it gathered.
    */
-  private day(row: Float64Array, rowAt: number, k: number, ic: Float64Array, rankIc: Float64Array): void {
+  private dayByKernel(kernel: RankDotWasm, rowAt: number, k: number, ic: Float64Array, rankIc: Float64Array): void {
+    const L = this.label;
+    const o0 = L.offsets[k]!;
+    const m = L.offsets[k + 1]! - o0;
+    // Fewer than 2 pairs, or a constant label (then constant over any subset of pairs too): NaN.
+    if (m < 2 || L.values[o0] === L.values[o0 + m - 1]) return;
+    const status = kernel.day(
+      RankDotWasm.addressOf(this.tile, rowAt),
+      RankDotWasm.addressOf(this.order, o0),
+      m,
+      RankDotWasm.addressOf(this.rankDev, o0),
+      RankDotWasm.addressOf(this.dev, o0),
+    );
+    if (status === 0) {
+      storeDay(kernel.result, L.ss[k]!, L.rankSs[k]!, k, ic, rankIc);
+      return;
+    }
+    const fx = this.fx;
+    const n = status - 1;
+    let mn = Infinity;
+    let mx = -Infinity;
+    for (let q = 0; q < n; q++) {
+      const f = fx[q]!;
+      if (f < mn) mn = f;
+      if (f > mx) mx = f;
+    }
+    this.rankDay(rowAt, k, n, mn, mx, ic, rankIc);
+  }
+
+  /**
+   * IC and RankIC of date k of the window (left NaN when the date does not count), its factor
+   * values in the tile at rowAt + i for instrument i.
+   */
+  private day(rowAt: number, k: number, ic: Float64Array, rankIc: Float64Array): void {
     const L = this.label;
     const fx = this.fx;
-    const { order, offsets } = L;
+    const row = this.tile;
+    const order = this.order;
+    const { offsets } = L;
     const o0 = offsets[k]!;
     const o1 = offsets[k + 1]!;
     let n = 0;
@@ -343,6 +396,21 @@ export class ICEvaluator {
         if (f > mx) mx = f;
       }
     }
+    this.rankDay(rowAt, k, n, mn, mx, ic, rankIc);
+  }
+
+  /**
+   * Date k from its n finite factor values gathered into fx[0..n) in label order (min mn, max
+   * mx), the tile row at rowAt telling which labels they pair with.
+   */
+  private rankDay(rowAt: number, k: number, n: number, mn: number, mx: number, ic: Float64Array, rankIc: Float64Array): void {
+    const L = this.label;
+    const fx = this.fx;
+    const row = this.tile;
+    const order = this.order;
+    const { offsets } = L;
+    const o0 = offsets[k]!;
+    const o1 = offsets[k + 1]!;
     if (n < 2) return;
     // Label side: the date's precomputed deviations when every label has a factor value,
     // otherwise recomputed over the pairs (still sorted by label). Offsets, not subarray views,
@@ -387,10 +455,7 @@ export class ICEvaluator {
       if (fx !== vals) for (let q = 0; q < n; q++) vals[q] = fx[q]!;
       this.scratch.pearsonRankDot(n, mn, mx, dr, base, dy, base, dot);
     }
-    const c = dot[2]! / Math.sqrt(dot[3]! * syy);
-    ic[k] = c - c === 0 ? c : NaN; // a constant factor gives 0/0
-    const rc = dot[0]! / Math.sqrt(dot[1]! * srr);
-    rankIc[k] = rc - rc === 0 ? rc : NaN;
+    storeDay(dot, syy, srr, k, ic, rankIc);
   }
 
   metrics(factor: Float64Array): ICSummary {

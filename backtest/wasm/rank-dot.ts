@@ -39,6 +39,7 @@ function padded(n: number): number {
 export const wasmRankDotEnabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTA_NO_WASM !== "1";
 
 type Prd = (n: number, mn: number, mx: number, w: number, y: number) => number;
+type Day = (row: number, order: number, m: number, w: number, y: number) => number;
 
 export class RankDotWasm {
   /** Write the values to rank here (input[0..n)) before calling prd. */
@@ -52,14 +53,25 @@ export class RankDotWasm {
    * key too long to insert: use the JavaScript kernel).
    */
   readonly prd: Prd;
+  /**
+   * Gathers row[order[j]] for j < m (row: doubles, order: int32s, both byte addresses of this
+   * instance's memory, `addressOf`) into `input`, the finite ones only, and ranks them as prd
+   * does against w and y when all m are finite and their range can be keyed. 0 when the sums are
+   * in `result`; otherwise n + 1, with the n finite values in input[0..n) (n = m when prd gave up
+   * or the range could not be keyed) for the caller to finish.
+   */
+  readonly day: Day;
   private readonly buffer: ArrayBuffer;
   private next = DATA;
   private readonly end: number;
 
-  /** An instance with room for arrays of these lengths (doubles), to be taken with `f64` in turn. */
-  constructor(lengths: readonly number[]) {
+  /**
+   * An instance with room for arrays of these lengths, doubles then int32s, to be taken with `f64`
+   * and `i32` in turn.
+   */
+  constructor(lengths: readonly number[], i32Lengths: readonly number[] = []) {
     compiled ??= new wasm.Module(Buffer.from(WASM_BASE64, "base64"));
-    this.end = DATA + lengths.reduce((s, n) => s + padded(n), 0);
+    this.end = DATA + lengths.reduce((s, n) => s + padded(n), 0) + i32Lengths.reduce((s, n) => s + padded(Math.ceil(n / 2)), 0);
     // Made at its final size and never grown: growing detaches the old buffer, and after one
     // detached ArrayBuffer V8 checks every typed array access of the thread for detachment (the
     // factor kernels ran ~30 % slower).
@@ -67,20 +79,30 @@ export class RankDotWasm {
     const instance = new wasm.Instance(compiled, { env: { memory } });
     this.buffer = memory.buffer;
     this.prd = instance.exports.prd as Prd;
+    this.day = instance.exports.day as Day;
     this.input = new Float64Array(this.buffer, IN, RANK_DOT_MAX);
     this.result = new Float64Array(this.buffer, RES, 4);
   }
 
   /** `length` doubles of this instance's memory (for w and y), zeroed. */
   f64(length: number): Float64Array {
-    if (this.next + padded(length) > this.end) throw new RangeError("RankDotWasm: asked for more room than it was made with");
-    const view = new Float64Array(this.buffer, this.next, length);
-    this.next += padded(length);
-    return view;
+    return new Float64Array(this.buffer, this.take(padded(length)), length);
   }
 
-  /** The byte address of element `index` of a view from `f64`, for prd. */
-  static addressOf(view: Float64Array, index: number): number {
-    return view.byteOffset + 8 * index;
+  /** `length` int32s of this instance's memory (for day's order), zeroed. */
+  i32(length: number): Int32Array {
+    return new Int32Array(this.buffer, this.take(padded(Math.ceil(length / 2))), length);
+  }
+
+  private take(bytes: number): number {
+    if (this.next + bytes > this.end) throw new RangeError("RankDotWasm: asked for more room than it was made with");
+    const at = this.next;
+    this.next += bytes;
+    return at;
+  }
+
+  /** The byte address of element `index` of a view from `f64` or `i32`, for prd and day. */
+  static addressOf(view: Float64Array | Int32Array, index: number): number {
+    return view.byteOffset + view.BYTES_PER_ELEMENT * index;
   }
 }

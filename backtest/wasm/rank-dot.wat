@@ -1,6 +1,7 @@
 ;; The IC's per-date ranking kernel (RankScratch.pearsonRankDot's keyed path, see ../stats.ts) in
 ;; WebAssembly: the same operations in the same order, so the same bits, in about three quarters
-;; of the time (no bounds or type checks, no deoptimisation). Assembled by bin/build-wasm.mjs into
+;; of the time (no bounds or type checks, no deoptimisation); and `day`, the gather of a date's
+;; factor values in label order (ICEvaluator's) in front of it. Assembled by bin/build-wasm.mjs into
 ;; rank-dot-wasm.ts; the JavaScript kernel stays the definition and takes over whenever this one
 ;; gives up (prd returns 1).
 ;;
@@ -29,7 +30,7 @@
   ;; 65535 / (mx − mn) is finite and positive. Returns 0, or 1 when a run of equal keys needs more
   ;; than 2n + 64 insertion moves (the caller then runs the JavaScript kernel, which counts such
   ;; runs out by value).
-  (func (export "prd") (param $n i32) (param $mn f64) (param $mx f64) (param $w i32) (param $y i32) (result i32)
+  (func $prd (export "prd") (param $n i32) (param $mn f64) (param $mx f64) (param $w i32) (param $y i32) (result i32)
     (local $scale f64) (local $k i32) (local $u f64) (local $u2 f64) (local $key i32) (local $key2 i32)
     (local $sx f64) (local $sx2 f64) (local $a f64) (local $sum i32) (local $b i32) (local $cnt i32)
     (local $e i32) (local $ha i32) (local $d f64) (local $d2 f64)
@@ -235,5 +236,36 @@
       (then (local.set $ties (f64.add (local.get $ties) (call $cube (f64.convert_i32_s (i32.sub (local.get $n) (local.get $g))))))))
     (f64.store offset=1050624 (i32.const 0) (local.get $s))
     (f64.store offset=1050632 (i32.const 0) (f64.sub (call $cube (f64.convert_i32_s (local.get $n))) (local.get $ties)))
+    (i32.const 0))
+
+  ;; A date of the IC (ICEvaluator's common path): gathers row[order[j]], j < m (the f64 row and
+  ;; the i32 order at byte addresses $row and $ord), into IN, the finite values only, then ranks
+  ;; them against w and y (prd) when all m are finite and their range can be keyed. Returns 0 when
+  ;; the sums are in RES; otherwise n + 1, n the finite values now in IN[0..n) (m when prd gave up
+  ;; or the range cannot be keyed): the caller takes the date from there. Min and max as the
+  ;; JavaScript gather takes them (a value replaces the minimum only when smaller), so prd sees
+  ;; the same mn and mx; a non-finite value is stored, then overwritten by the next.
+  (func (export "day") (param $row i32) (param $ord i32) (param $m i32) (param $w i32) (param $y i32) (result i32)
+    (local $end i32) (local $n i32) (local $f f64) (local $mn f64) (local $mx f64) (local $scale f64)
+    (local.set $mn (f64.const inf))
+    (local.set $mx (f64.const -inf))
+    (local.set $end (i32.add (local.get $ord) (i32.shl (local.get $m) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $ord) (local.get $end)))
+      (local.set $f (f64.load (i32.add (local.get $row) (i32.shl (i32.load (local.get $ord)) (i32.const 3)))))
+      (f64.store (i32.shl (local.get $n) (i32.const 3)) (local.get $f))
+      (if (f64.eq (f64.sub (local.get $f) (local.get $f)) (f64.const 0))
+        (then
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (local.set $mn (select (local.get $f) (local.get $mn) (f64.lt (local.get $f) (local.get $mn))))
+          (local.set $mx (select (local.get $f) (local.get $mx) (f64.gt (local.get $f) (local.get $mx))))))
+      (local.set $ord (i32.add (local.get $ord) (i32.const 4)))
+      (br $next)))
+    (if (i32.ne (local.get $n) (local.get $m)) (then (return (i32.add (local.get $n) (i32.const 1)))))
+    (local.set $scale (f64.div (f64.const 65535) (f64.sub (local.get $mx) (local.get $mn))))
+    (if (i32.eqz (i32.and (f64.gt (local.get $scale) (f64.const 0)) (f64.lt (local.get $scale) (f64.const inf))))
+      (then (return (i32.add (local.get $m) (i32.const 1)))))
+    (if (call $prd (local.get $m) (local.get $mn) (local.get $mx) (local.get $w) (local.get $y))
+      (then (return (i32.add (local.get $m) (i32.const 1)))))
     (i32.const 0))
 )

@@ -74,6 +74,37 @@ describe("the WebAssembly ranking kernel (backtest/wasm/rank-dot.wat)", () => {
     expect(bits(wasmSums(new RankDotWasm([7, 7]), w2, y2, x2)!)).toEqual(bits(jsSums(w2, y2, x2)));
   });
 
+  it("day gathers row[order[j]] and ranks like prd; hands back what it cannot finish", () => {
+    const m = 300;
+    const rowLength = 2 * m;
+    const k = new RankDotWasm([rowLength, m, m], [m]);
+    const row = k.f64(rowLength);
+    const w = k.f64(m);
+    const y = k.f64(m);
+    const order = k.i32(m);
+    // A permutation of every other slot of the row: the gather must follow it.
+    const slots = Array.from({ length: m }, (_, j) => 2 * j).sort(() => rnd() - 0.5);
+    order.set(slots);
+    w.set(Float64Array.from({ length: m }, () => Math.round(rnd() * 200) / 2 - 50));
+    y.set(Float64Array.from({ length: m }, () => rnd() - 0.5));
+    const run = () => k.day(RankDotWasm.addressOf(row, 0), RankDotWasm.addressOf(order, 0), m, RankDotWasm.addressOf(w, 0), RankDotWasm.addressOf(y, 0));
+    for (let s = 0; s < rowLength; s++) row[s] = s % 2 === 0 ? rnd() : NaN; // odd slots are never read
+    const gathered = Float64Array.from(slots, (s) => row[s]!);
+    expect(run()).toBe(0);
+    expect(bits(k.result)).toEqual(bits(jsSums(w, y, gathered)));
+    // Not finite at two of the gathered slots: n + 1 back, the finite values in order in input.
+    row[slots[5]!] = NaN;
+    row[slots[200]!] = -Infinity;
+    expect(run()).toBe(m - 2 + 1);
+    expect(Array.from(k.input.subarray(0, m - 2))).toEqual(Array.from(gathered).filter((_, j) => j !== 5 && j !== 200));
+    // All finite but a range that cannot be keyed: m + 1, all of them in input.
+    row[slots[5]!] = 1e308;
+    row[slots[200]!] = -1e308;
+    expect(run()).toBe(m + 1);
+    expect(k.input[5]).toBe(1e308);
+    expect(k.input[200]).toBe(-1e308);
+  });
+
   it("refuses more room than it was made with", () => {
     const k = new RankDotWasm([10]);
     k.f64(10);
@@ -88,7 +119,10 @@ describe("ICEvaluator with and without the WebAssembly kernel", () => {
     // Holes (a missing factor value: the label side is recomputed over the pairs) and ties.
     const holed = Float64Array.from(factors[0]!, (v, i) => (i % 7 === 3 ? NaN : v));
     const tied = Float64Array.from(factors[1]!, (v) => Math.round(v * 20) / 20);
-    const all = [...factors, holed, tied];
+    // Infinite values (not finite: dropped as NaN is), a range too wide to key (±1e308: the kernel
+    // hands the date back), a constant stretch.
+    const wild = Float64Array.from(factors[2]!, (v, i) => (i % 11 === 0 ? Infinity : i % 13 === 0 ? -Infinity : i % 17 === 0 ? (i % 2 ? 1e308 : -1e308) : i % 29 < 3 ? 1 : v));
+    const all = [...factors, holed, tied, wild];
     const label = labelReturns(panel);
     const window = { from: 0, to: panel.nDates - 1 };
     const a = new ICEvaluator(label, panel, window, { wasm: true });
