@@ -76,45 +76,17 @@ function sharedI32(n: number): Int32Array {
 function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricWindow): LabelCrossSectionsData {
   const { from, to } = windowOf(window, panel.nDates);
   const nd = Math.max(0, to - from + 1);
-  const { nDates, nInst } = panel;
+  const { nInst } = panel;
+  // The window's labels date-major first, NaN outside the cross-section: the passes below then
+  // read each date's labels from one contiguous row, not one page per instrument.
+  const byDate = crossSectionsByDate(label, panel, from, nd);
   // Count first, so every array is allocated once at its final size (fresh pages cost a fault each).
   const offsets = sharedI32(nd + 1);
-  for (let k = 0; k < nd; k++) {
-    const t = from + k;
-    let m = 0;
-    for (let i = 0; i < nInst; i++) {
-      const v = label[i * nDates + t]!;
-      if (v - v === 0 && inCross(panel, i, t)) m++;
-    }
-    offsets[k + 1] = offsets[k]! + m;
-  }
+  countFinite(byDate, nd, nInst, offsets);
   const total = offsets[nd]!;
   const order = sharedI32(total);
   const values = sharedF64(total);
-  const sorter = new RankScratch(nInst);
-  const idx = new Int32Array(nInst);
-  let maxCount = 0;
-  for (let k = 0; k < nd; k++) {
-    const t = from + k;
-    const pos = offsets[k]!;
-    let m = 0;
-    for (let i = 0; i < nInst; i++) {
-      const v = label[i * nDates + t]!;
-      if (v - v === 0 && inCross(panel, i, t)) {
-        sorter.vals[m] = v;
-        idx[m] = i;
-        m++;
-      }
-    }
-    // By label ascending, ties by instrument index (the sort is stable and idx ascends).
-    const perm = sorter.argsort(m);
-    for (let j = 0; j < m; j++) {
-      const q = perm[j]!;
-      order[pos + j] = idx[q]!;
-      values[pos + j] = sorter.vals[q]!;
-    }
-    if (m > maxCount) maxCount = m;
-  }
+  const maxCount = sortDates(byDate, nd, nInst, offsets, order, values);
   const dev = sharedF64(total);
   const rankDev = sharedF64(total);
   const ss = sharedF64(nd);
@@ -127,6 +99,74 @@ function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricW
     rankSs[k] = rankDeviationsOfSorted(ys, m, rankDev.subarray(o0, o0 + m));
   }
   return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs };
+}
+
+/**
+ * out[k × nInst + i] = label of instrument i at date from + k when it is in the cross-section
+ * there (inside its span and, with a membership, a member), else NaN; k < nd. Written 8 dates
+ * at a time (one cache line of each instrument's series to 8 rows).
+ */
+function crossSectionsByDate(label: Float64Array, panel: Panel, from: number, nd: number): Float64Array {
+  const { nDates, nInst, first, last, member } = panel;
+  const out = new Float64Array(nd * nInst);
+  for (let k0 = 0; k0 < nd; k0 += TILE_DATES) {
+    const k1 = Math.min(nd, k0 + TILE_DATES);
+    for (let i = 0; i < nInst; i++) {
+      const b = i * nDates + from;
+      const f = first[i]! - from;
+      const l = last[i]! - from;
+      for (let k = k0; k < k1; k++) {
+        const inCross = k >= f && k <= l && (member === undefined || member[b + k] === 1);
+        out[k * nInst + i] = inCross ? label[b + k]! : NaN;
+      }
+    }
+  }
+  return out;
+}
+
+/** offsets[k + 1] = offsets[k] + the finite values of row k (offsets[0] stays 0). */
+function countFinite(byDate: Float64Array, nd: number, nInst: number, offsets: Int32Array): void {
+  for (let k = 0; k < nd; k++) {
+    let m = 0;
+    for (let p = k * nInst, e = p + nInst; p < e; p++) {
+      const v = byDate[p]!;
+      if (v - v === 0) m++;
+    }
+    offsets[k + 1] = offsets[k]! + m;
+  }
+}
+
+/**
+ * Each row's finite values and their instruments into values / order at its offsets, sorted by
+ * value ascending, ties by instrument index (the sort is stable and instruments ascend); returns
+ * the largest count.
+ */
+function sortDates(byDate: Float64Array, nd: number, nInst: number, offsets: Int32Array, order: Int32Array, values: Float64Array): number {
+  const sorter = new RankScratch(nInst);
+  const vals = sorter.vals;
+  const idx = new Int32Array(nInst);
+  let maxCount = 0;
+  for (let k = 0; k < nd; k++) {
+    const row = k * nInst;
+    let m = 0;
+    for (let i = 0; i < nInst; i++) {
+      const v = byDate[row + i]!;
+      if (v - v === 0) {
+        vals[m] = v;
+        idx[m] = i;
+        m++;
+      }
+    }
+    const perm = sorter.argsort(m);
+    const pos = offsets[k]!;
+    for (let j = 0; j < m; j++) {
+      const q = perm[j]!;
+      order[pos + j] = idx[q]!;
+      values[pos + j] = vals[q]!;
+    }
+    if (m > maxCount) maxCount = m;
+  }
+  return maxCount;
 }
 
 /**
@@ -234,6 +274,18 @@ function rankDeviationsOfSorted(ys: Float64Array, n: number, out: Float64Array):
 /** Dates transposed at a time by ICEvaluator.daily: 8 doubles = one cache line per instrument. */
 const TILE_DATES = 8;
 
+/**
+ * tile[d × nInst + i] = factor[i × nDates + col + d] for d < kk, every instrument i. A function of
+ * its own, so the hot loop is optimised apart from daily's: daily, optimised mid-loop during its
+ * first factor, deoptimised at the next (the kernel's branch had had no type feedback yet).
+ */
+function transposeTile(factor: Float64Array, nDates: number, col: number, kk: number, tile: Float64Array, nInst: number): void {
+  for (let i = 0; i < nInst; i++) {
+    const b = i * nDates + col;
+    for (let d = 0; d < kk; d++) tile[d * nInst + i] = factor[b + d]!;
+  }
+}
+
 /** Date k's IC and RankIC from pearsonRankDot's sums and the label side's sums of squares. */
 function storeDay(dot: Float64Array, syy: number, srr: number, k: number, ic: Float64Array, rankIc: Float64Array): void {
   const c = dot[2]! / Math.sqrt(dot[3]! * syy);
@@ -307,11 +359,7 @@ export class ICEvaluator {
       // gather each date from its tile row. Read straight from the instrument-major array in label
       // order, each value is a load from another page (~500 per date): 2× slower on a Xeon VM.
       const kk = Math.min(TILE_DATES, nd - k0);
-      const col = L.from + k0;
-      for (let i = 0; i < nInst; i++) {
-        const b = i * nDates + col;
-        for (let d = 0; d < kk; d++) tile[d * nInst + i] = factor[b + d]!;
-      }
+      transposeTile(factor, nDates, L.from + k0, kk, tile, nInst);
       // One call per date, not one long loop: a function optimised on its own is not at the mercy
       // of on-stack replacement of the whole loop (which V8 sometimes keeps deoptimising).
       if (kernel !== undefined) for (let d = 0; d < kk; d++) this.dayByKernel(kernel, d * nInst, k0 + d, ic, rankIc);

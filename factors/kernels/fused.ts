@@ -20,12 +20,13 @@ export type FusedNode =
   | { readonly kind: "binary"; readonly op: Binary; readonly left: FusedNode; readonly right: FusedNode }
   | { readonly kind: "where"; readonly cond: FusedNode; readonly then: FusedNode; readonly else: FusedNode };
 
+/** The slots come as parameters of their own (s0 / c0, s1 / c1, …) after these. */
 type Kernel = (
   out: Float64Array,
-  slots: readonly (Float64Array | number)[],
   cpow: (x: number, y: number) => number,
   starts: Int32Array,
   ends: Int32Array,
+  ...slots: (Float64Array | number)[]
 ) => void;
 
 /** Cell ranges [starts[r], ends[r]) to compute (see runFused). */
@@ -79,7 +80,7 @@ function binaryCode(op: Binary, a: string, b: string, nanLogic: boolean): string
 }
 
 /** Shape key and loop body of a tree (temporaries t0, t1, … in evaluation order). */
-function generate(tree: FusedNode, arraySlots: readonly boolean[], nanLogic: boolean): { key: string; body: string } {
+function generate(tree: FusedNode, arraySlots: readonly boolean[], nanLogic: boolean): { key: string; body: string; params: string[] } {
   const lines: string[] = [];
   let next = 0;
   const walk = (n: FusedNode): string => {
@@ -113,18 +114,11 @@ function generate(tree: FusedNode, arraySlots: readonly boolean[], nanLogic: boo
     }
   };
   const result = walk(tree);
-  const head: string[] = [];
   const reads: string[] = [];
   arraySlots.forEach((isArray, i) => {
-    if (isArray) {
-      head.push(`const s${i} = slots[${i}];`);
-      reads.push(`const a${i} = s${i}[k];`);
-    } else {
-      head.push(`const c${i} = slots[${i}];`);
-    }
+    if (isArray) reads.push(`const a${i} = s${i}[k];`);
   });
   const body = [
-    ...head,
     "for (let r = 0; r < starts.length; r++) {",
     "const end = ends[r];",
     "for (let k = starts[r]; k < end; k++) {",
@@ -134,7 +128,12 @@ function generate(tree: FusedNode, arraySlots: readonly boolean[], nanLogic: boo
     "}",
     "}",
   ].join("\n");
-  return { key: `${nanLogic ? "n" : "p"}|${body}`, body };
+  // Slots as parameters, not read out of an array before the loop: the kernel's first call runs
+  // that prologue before V8 has allocated the function's feedback vector, so the code it is then
+  // optimised into (on-stack, mid-loop) deoptimised at the prologue on the second call ("insufficient
+  // type feedback"), and each such kernel ran its next pass unoptimised and was compiled twice.
+  const params = arraySlots.map((isArray, i) => (isArray ? `s${i}` : `c${i}`));
+  return { key: `${nanLogic ? "n" : "p"}|${params.join(",")}|${body}`, body, params };
 }
 
 /**
@@ -150,13 +149,13 @@ export function runFused(
   cells: CellRanges = { starts: Int32Array.of(0), ends: Int32Array.of(out.length) },
 ): void {
   const arraySlots = slots.map((s) => typeof s !== "number");
-  const { key, body } = generate(tree, arraySlots, nanLogic);
+  const { key, body, params } = generate(tree, arraySlots, nanLogic);
   let kernel = compiled.get(key);
   if (kernel === undefined) {
-    kernel = new Function("out", "slots", "cpow", "starts", "ends", body) as Kernel;
+    kernel = new Function("out", "cpow", "starts", "ends", ...params, body) as Kernel;
     compiled.set(key, kernel);
   }
-  kernel(out, slots, cpow, cells.starts, cells.ends);
+  kernel(out, cpow, cells.starts, cells.ends, ...slots);
 }
 
 /**
