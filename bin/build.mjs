@@ -39,18 +39,28 @@ const zodEnglishOnly = {
   },
 };
 
-// yargs' helpers (string-width, three copies) build an Intl.Segmenter at import — ~15 ms of ICU
-// set-up on every start — though only help text and wrapping measure strings with it. Built on
-// first use instead. If a package update changes that line, the file is bundled as it is.
-const SEGMENTER_AT_IMPORT = "const segmenter = new Intl.Segmenter();";
-const LAZY_SEGMENTER =
-  "let segmenterInstance;\nconst segmenter = { segment: (text) => (segmenterInstance ??= new Intl.Segmenter()).segment(text) };";
-const lazySegmenter = {
-  name: "lazy-segmenter",
+// yargs' helpers (string-width, three copies) build ICU objects at import, though only help text
+// and wrapping measure strings with them: an Intl.Segmenter (~15 ms on every start) and, in
+// string-width 8, the regular expression /^\p{RGI_Emoji}$/v (~18 ms: V8 expands the emoji
+// sequences when it compiles the pattern). Both are built on first use instead. If a package
+// update changes such a line, it is bundled as it is.
+const LAZY_AT_IMPORT = [
+  [
+    "const segmenter = new Intl.Segmenter();",
+    "let segmenterInstance;\nconst segmenter = { segment: (text) => (segmenterInstance ??= new Intl.Segmenter()).segment(text) };",
+  ],
+  [
+    "const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;",
+    "let rgiEmojiRegexInstance;\nconst rgiEmojiRegex = { test: (text) => (rgiEmojiRegexInstance ??= new RegExp(\"^\\\\p{RGI_Emoji}$\", \"v\")).test(text) };",
+  ],
+];
+const lazyStringWidth = {
+  name: "lazy-string-width",
   setup(b) {
     b.onLoad({ filter: /[\\/]node_modules[\\/].*string-width[\\/]index\.js$/ }, (args) => {
       const text = readFileSync(args.path, "utf8");
-      return text.includes(SEGMENTER_AT_IMPORT) ? { contents: text.replace(SEGMENTER_AT_IMPORT, LAZY_SEGMENTER), loader: "js" } : undefined;
+      const lazy = LAZY_AT_IMPORT.reduce((t, [eager, onFirstUse]) => t.replace(eager, onFirstUse), text);
+      return lazy !== text ? { contents: lazy, loader: "js" } : undefined;
     });
   },
 };
@@ -109,7 +119,7 @@ export async function buildBundle() {
     external: externalPackages(),
     outdir: out,
     chunkNames: "chunk-[hash]",
-    plugins: [zodEnglishOnly, lazySegmenter],
+    plugins: [zodEnglishOnly, lazyStringWidth],
     // Whitespace and comments out: 1.19 MB of JavaScript for V8 to scan at every start, not
     // 1.54 MB. Names and code stay as written, so stack traces and profiles name every function.
     minifyWhitespace: true,

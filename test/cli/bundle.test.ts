@@ -36,6 +36,11 @@ describe("CLI bundle", () => {
     const lazy = code.match(/segmenterInstance\d*\s*\?\?=\s*new Intl\.Segmenter\b/g)?.length ?? 0;
     expect(lazy).toBeGreaterThanOrEqual(1);
     expect(all).toBe(lazy); // every Segmenter is made on first use, none at import
+    // Nor string-width 8's emoji expression (~18 ms to compile): only inside a first-use getter.
+    const emoji = code.match(/\\p\{RGI_Emoji\}/g)?.length ?? 0;
+    const lazyEmoji = code.match(/rgiEmojiRegexInstance\d*\s*\?\?=\s*new RegExp\("\^\\\\p\{RGI_Emoji\}\$"/g)?.length ?? 0;
+    expect(emoji).toBeGreaterThanOrEqual(1);
+    expect(emoji).toBe(lazyEmoji);
   });
 
   it("is minified (whitespace and comments only: functions keep their names for stack traces)", async () => {
