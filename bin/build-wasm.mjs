@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "backtest", "wasm");
-const FEATURES = { bulk_memory: true, saturating_float_to_int: true };
+const FEATURES = { bulk_memory: true, saturating_float_to_int: true, simd: true };
 
 /** name.wat → [path of name-wasm.ts, its text]. */
 export async function assembleAll() {

@@ -39,18 +39,22 @@
     (local $runStart i32) (local $sRun f64) (local $tRun f64) (local $budget i32) (local $p i32)
     (local $i i32) (local $x f64) (local $last f64) (local $end i32) (local $q i32) (local $ee i32)
     (local $xx f64)
+    (local $vmn v128) (local $vu v128) (local $vs v128) (local $vk v128) (local $va v128) (local $vd v128)
+    (local $vxy v128) (local $vxx v128)
     (local.set $scale (f64.div (f64.const 65535) (f64.sub (local.get $mx) (local.get $mn))))
     (memory.fill (i32.const 1048576) (i32.const 0) (i32.const 2048))
 
-    ;; key pass: the keys, both histograms, the packed words, Σ (x − mn) in two lanes
+    ;; key pass: the keys, both histograms, the packed words, Σ (x − mn) in two lanes (even and
+    ;; odd positions: the lanes of a vector, two values a step; the same operations as one at a time)
+    (local.set $vmn (f64x2.splat (local.get $mn)))
     (block $done (loop $next
       (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $n)))
-      (local.set $u (f64.sub (f64.load (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)))
-      (local.set $u2 (f64.sub (f64.load offset=8 (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)))
-      (local.set $sx (f64.add (local.get $sx) (local.get $u)))
-      (local.set $sx2 (f64.add (local.get $sx2) (local.get $u2)))
-      (local.set $key (i32.trunc_sat_f64_s (f64.mul (local.get $u) (local.get $scale))))
-      (local.set $key2 (i32.trunc_sat_f64_s (f64.mul (local.get $u2) (local.get $scale))))
+      ;; the pair (x[k], x[k+1]) in the two lanes of a vector: the lanes are the sums' two lanes
+      (local.set $vu (f64x2.sub (v128.load (i32.shl (local.get $k) (i32.const 3))) (local.get $vmn)))
+      (local.set $vs (f64x2.add (local.get $vs) (local.get $vu)))
+      (local.set $vk (i32x4.trunc_sat_f64x2_s_zero (f64x2.mul (local.get $vu) (f64x2.splat (local.get $scale)))))
+      (local.set $key (i32x4.extract_lane 0 (local.get $vk)))
+      (local.set $key2 (i32x4.extract_lane 1 (local.get $vk)))
       (local.set $ha (i32.shl (i32.and (local.get $key) (i32.const 255)) (i32.const 2)))
       (i32.store offset=1048576 (local.get $ha) (i32.add (i32.load offset=1048576 (local.get $ha)) (i32.const 1)))
       (local.set $ha (i32.shl (i32.shr_u (local.get $key) (i32.const 8)) (i32.const 2)))
@@ -65,6 +69,8 @@
         (i32.or (i32.shl (local.get $key2) (i32.const 16)) (i32.add (local.get $k) (i32.const 1))))
       (local.set $k (i32.add (local.get $k) (i32.const 2)))
       (br $next)))
+    (local.set $sx (f64x2.extract_lane 0 (local.get $vs)))
+    (local.set $sx2 (f64x2.extract_lane 1 (local.get $vs)))
     (if (i32.lt_s (local.get $k) (local.get $n))
       (then
         (local.set $u (f64.sub (f64.load (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)))
@@ -87,7 +93,8 @@
       (local.set $b (i32.add (local.get $b) (i32.const 4)))
       (br_if $next (i32.lt_u (local.get $b) (i32.const 1024)))))
 
-    ;; scatter PA → PB by the low byte; the Pearson sums ride along, two lanes
+    ;; scatter PA → PB by the low byte; the Pearson sums ride along, two lanes (a vector's)
+    (local.set $va (f64x2.splat (local.get $a)))
     (local.set $k (i32.const 0))
     (block $done (loop $next
       (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $n)))
@@ -101,16 +108,16 @@
       (local.set $cnt (i32.load offset=1048576 (local.get $ha)))
       (i32.store offset=786432 (i32.shl (local.get $cnt) (i32.const 2)) (local.get $e))
       (i32.store offset=1048576 (local.get $ha) (i32.add (local.get $cnt) (i32.const 1)))
-      (local.set $d (f64.sub (f64.sub (f64.load (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)) (local.get $a)))
-      (local.set $d2 (f64.sub (f64.sub (f64.load offset=8 (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)) (local.get $a)))
-      (local.set $sxy (f64.add (local.get $sxy)
-        (f64.mul (local.get $d) (f64.load (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 3)))))))
-      (local.set $sxx (f64.add (local.get $sxx) (f64.mul (local.get $d) (local.get $d))))
-      (local.set $sxy2 (f64.add (local.get $sxy2)
-        (f64.mul (local.get $d2) (f64.load offset=8 (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 3)))))))
-      (local.set $sxx2 (f64.add (local.get $sxx2) (f64.mul (local.get $d2) (local.get $d2))))
+      (local.set $vd (f64x2.sub (f64x2.sub (v128.load (i32.shl (local.get $k) (i32.const 3))) (local.get $vmn)) (local.get $va)))
+      (local.set $vxy (f64x2.add (local.get $vxy)
+        (f64x2.mul (local.get $vd) (v128.load (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 3)))))))
+      (local.set $vxx (f64x2.add (local.get $vxx) (f64x2.mul (local.get $vd) (local.get $vd))))
       (local.set $k (i32.add (local.get $k) (i32.const 2)))
       (br $next)))
+    (local.set $sxy (f64x2.extract_lane 0 (local.get $vxy)))
+    (local.set $sxy2 (f64x2.extract_lane 1 (local.get $vxy)))
+    (local.set $sxx (f64x2.extract_lane 0 (local.get $vxx)))
+    (local.set $sxx2 (f64x2.extract_lane 1 (local.get $vxx)))
     (if (i32.lt_s (local.get $k) (local.get $n))
       (then
         (local.set $e (i32.load offset=524288 (i32.shl (local.get $k) (i32.const 2))))
