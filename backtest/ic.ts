@@ -280,6 +280,37 @@ const TILE_DATES = 8;
  * first factor, deoptimised at the next (the kernel's branch had had no type feedback yet).
  */
 function transposeTile(factor: Float64Array, nDates: number, col: number, kk: number, tile: Float64Array, nInst: number): void {
+  if (kk === TILE_DATES) {
+    // A whole tile (all but the window's last): an instrument's 8 values loaded first, then
+    // stored, in straight-line code — 2× faster than the loop over d, whose loads V8 must keep
+    // after the previous stores (tile and factor might alias).
+    const n2 = 2 * nInst;
+    const n3 = 3 * nInst;
+    const n4 = 4 * nInst;
+    const n5 = 5 * nInst;
+    const n6 = 6 * nInst;
+    const n7 = 7 * nInst;
+    for (let i = 0; i < nInst; i++) {
+      const b = i * nDates + col;
+      const v0 = factor[b]!;
+      const v1 = factor[b + 1]!;
+      const v2 = factor[b + 2]!;
+      const v3 = factor[b + 3]!;
+      const v4 = factor[b + 4]!;
+      const v5 = factor[b + 5]!;
+      const v6 = factor[b + 6]!;
+      const v7 = factor[b + 7]!;
+      tile[i] = v0;
+      tile[nInst + i] = v1;
+      tile[n2 + i] = v2;
+      tile[n3 + i] = v3;
+      tile[n4 + i] = v4;
+      tile[n5 + i] = v5;
+      tile[n6 + i] = v6;
+      tile[n7 + i] = v7;
+    }
+    return;
+  }
   for (let i = 0; i < nInst; i++) {
     const b = i * nDates + col;
     for (let d = 0; d < kk; d++) tile[d * nInst + i] = factor[b + d]!;
