@@ -1,10 +1,13 @@
-#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=67108864:${GLIBC_TUNABLES} node --no-concurrent-recompilation
-// The `quanta` executable. The line above starts Node with the settings of ./runtime.mjs (env -S:
-// GNU coreutils ≥ 8.30, macOS, the BSDs); started otherwise (`node bin/quanta.mjs ic …`), the
-// commands that gain from them relaunch Node with them. Then runs the esbuild bundle in dist/
-// (rebuilt first when a source file is newer); if the bundle cannot be built here (e.g. a
-// read-only install), runs the TypeScript sources through tsx instead — slower to start, same
-// behaviour.
+#!/bin/sh
+":" //; B=; read -r B 2>/dev/null </proc/sys/kernel/random/boot_id; M=; read -r M 2>/dev/null <"${XDG_CACHE_HOME:-$HOME/.cache}/quanta/malloc-$B"; export GLIBC_TUNABLES="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.top_pad=67108864${M:+:$M}${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}"; exec node --no-concurrent-recompilation "$0" "$@"
+// The `quanta` executable, a file both sh and Node read. Run as a program, sh reads the line
+// above (to JavaScript a string and a comment): it starts Node on this file with the settings of
+// ./runtime.mjs — the V8 flag, glibc's malloc tunables, and the machine's own (huge pages where
+// they pay: the file runtime.mjs's machineTunables records per boot), the user's GLIBC_TUNABLES
+// last so they win. Started otherwise (`node bin/quanta.mjs ic …`), the commands that gain from
+// the settings relaunch Node with them. Then runs the esbuild bundle in dist/ (rebuilt first when
+// a source file is newer); if the bundle cannot be built here (e.g. a read-only install), runs the
+// TypeScript sources through tsx instead — slower to start, same behaviour.
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { relaunch, relaunchPlan } from "./runtime.mjs";

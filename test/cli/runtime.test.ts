@@ -1,16 +1,17 @@
 /**
- * bin/runtime.mjs: which starts relaunch Node with quanta's runtime settings, that the shebang of
- * bin/quanta.mjs carries the same settings, and that a relaunching parent ends as its child ends
- * (exit code, signal) and passes signals on — a killed `quanta ic` leaves no evaluation running.
+ * bin/runtime.mjs: which starts relaunch Node with quanta's runtime settings, that the launcher
+ * line of bin/quanta.mjs carries the same settings (and the machine's, recorded per boot), and
+ * that a relaunching parent ends as its child ends (exit code, signal) and passes signals on — a
+ * killed `quanta ic` leaves no evaluation running.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error -- a plain .mjs launcher module without type declarations
-import { MALLOC_TUNABLES, V8_FLAGS, relaunchPlan } from "../../bin/runtime.mjs";
+import { HUGE_PAGES, HUGE_PAGES_ABOVE_US, MALLOC_TUNABLES, V8_FLAGS, chooseMachineTunables, machineFile, machineTunables, relaunchPlan } from "../../bin/runtime.mjs";
 
 const REPO = new URL("../../", import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), "quanta-runtime-"));
@@ -20,8 +21,10 @@ interface Plan {
   execArgv: string[];
   env: Record<string, string>;
 }
-const plan = (args: string[], execArgv: string[] = [], env: Record<string, string> = {}, platform = "linux") =>
-  relaunchPlan({ args, execArgv, env, platform }) as Plan | undefined;
+const plan = (args: string[], execArgv: string[] = [], env: Record<string, string> = {}, platform = "linux", machine = "") =>
+  relaunchPlan({ args, execArgv, env, platform, machine }) as Plan | undefined;
+const BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id";
+const bootId = existsSync(BOOT_ID_FILE) ? readFileSync(BOOT_ID_FILE, "utf8").trim() : undefined;
 
 describe("relaunchPlan", () => {
   it("relaunches ic and eval started without the settings, adding the V8 flag and the tunables", () => {
@@ -58,10 +61,63 @@ describe("relaunchPlan", () => {
     expect(p!.env.GLIBC_TUNABLES).toBeUndefined();
   });
 
-  it("the shebang of bin/quanta.mjs starts Node with the same settings", () => {
-    const shebang = readFileSync(new URL("bin/quanta.mjs", REPO), "utf8").split("\n")[0]!;
-    expect(shebang).toBe(`#!/usr/bin/env -S GLIBC_TUNABLES=${MALLOC_TUNABLES}:\${GLIBC_TUNABLES} node ${V8_FLAGS.join(" ")}`);
-    expect(shebang.length).toBeLessThan(256); // Linux reads at most 255 bytes of it
+  it("adds the machine's tunables when they are missing, before the user's", () => {
+    const p = plan(["ic"], V8_FLAGS, { GLIBC_TUNABLES: `${MALLOC_TUNABLES}:glibc.malloc.arena_max=2` }, "linux", HUGE_PAGES);
+    expect(p!.execArgv).toEqual(V8_FLAGS);
+    expect(p!.env.GLIBC_TUNABLES).toBe(`${HUGE_PAGES}:${MALLOC_TUNABLES}:glibc.malloc.arena_max=2`);
+    expect(plan(["ic"], [], {}, "linux", HUGE_PAGES)!.env.GLIBC_TUNABLES).toBe(`${MALLOC_TUNABLES}:${HUGE_PAGES}`);
+    // Present (the launcher line added them, or the user chose a value of their own): no relaunch.
+    expect(plan(["ic"], V8_FLAGS, { GLIBC_TUNABLES: `${MALLOC_TUNABLES}:${HUGE_PAGES}` }, "linux", HUGE_PAGES)).toBeUndefined();
+    expect(plan(["ic"], V8_FLAGS, { GLIBC_TUNABLES: `${MALLOC_TUNABLES}:glibc.malloc.hugetlb=0` }, "linux", HUGE_PAGES)).toBeUndefined();
+    expect(plan(["ic"], V8_FLAGS, {}, "darwin", HUGE_PAGES)).toBeUndefined();
+  });
+
+  it("huge pages where a fresh page is expensive and transparent huge pages are available", () => {
+    expect(chooseMachineTunables(12, "madvise")).toBe(HUGE_PAGES);
+    expect(chooseMachineTunables(12, "always")).toBe(HUGE_PAGES);
+    expect(chooseMachineTunables(12, "never")).toBe("");
+    expect(chooseMachineTunables(12, undefined)).toBe("");
+    expect(chooseMachineTunables(2, "madvise")).toBe("");
+    expect(chooseMachineTunables(HUGE_PAGES_ABOVE_US, "madvise")).toBe("");
+  });
+
+  it.skipIf(bootId === undefined)("measures the machine once per boot and then reads what it recorded", () => {
+    const env = { XDG_CACHE_HOME: join(dir, "xdg"), HOME: "/nonexistent" };
+    const file = machineFile(env, bootId!);
+    expect(file).toBe(join(dir, "xdg", "quanta", `malloc-${bootId!}`));
+    const first = machineTunables({ env, platform: "linux" }) as string;
+    expect(["", HUGE_PAGES]).toContain(first);
+    expect(readFileSync(file, "utf8")).toBe(`${first}\n`);
+    writeFileSync(file, "glibc.malloc.arena_max=3\n"); // recorded: not measured again
+    expect(machineTunables({ env, platform: "linux" })).toBe("glibc.malloc.arena_max=3");
+    expect(machineFile({ XDG_CACHE_HOME: "", HOME: "/h" }, "b")).toBe("/h/.cache/quanta/malloc-b");
+    // Off Linux, or with huge pages already chosen by the user: nothing measured or recorded.
+    const other = { XDG_CACHE_HOME: join(dir, "xdg2") };
+    expect(machineTunables({ env: other, platform: "darwin" })).toBe("");
+    expect(machineTunables({ env: { ...other, GLIBC_TUNABLES: "glibc.malloc.hugetlb=0" }, platform: "linux" })).toBe("");
+    expect(existsSync(join(dir, "xdg2"))).toBe(false);
+  });
+
+  it("the launcher line of bin/quanta.mjs starts Node with the same settings, the machine's and the user's", () => {
+    // A stand-in `node` first on PATH reports what it was started with.
+    const bin = join(dir, "fakebin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "node"), `#!/bin/sh\nprintf '%s\\n' "$GLIBC_TUNABLES" "$@"\n`);
+    chmodSync(join(bin, "node"), 0o755);
+    const script = new URL("bin/quanta.mjs", REPO).pathname;
+    const run = (env: Record<string, string>) => {
+      const r = spawnSync(script, ["ic", "--data", "a b.csv"], { env: { PATH: `${bin}:/usr/bin:/bin`, ...env }, encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      return r.stdout.split("\n").slice(0, -1);
+    };
+    const xdg = join(dir, "launcher-xdg");
+    expect(run({ XDG_CACHE_HOME: xdg })).toEqual([MALLOC_TUNABLES, ...V8_FLAGS, script, "ic", "--data", "a b.csv"]);
+    expect(run({ XDG_CACHE_HOME: xdg, GLIBC_TUNABLES: "glibc.malloc.arena_max=2" })[0]).toBe(`${MALLOC_TUNABLES}:glibc.malloc.arena_max=2`);
+    if (bootId !== undefined) {
+      mkdirSync(join(xdg, "quanta"), { recursive: true });
+      writeFileSync(machineFile({ XDG_CACHE_HOME: xdg }, bootId), `${HUGE_PAGES}\n`);
+      expect(run({ XDG_CACHE_HOME: xdg, GLIBC_TUNABLES: "glibc.malloc.hugetlb=0" })[0]).toBe(`${MALLOC_TUNABLES}:${HUGE_PAGES}:glibc.malloc.hugetlb=0`);
+    }
   });
 
   it("the npm scripts start Node with them too", () => {
@@ -81,7 +137,7 @@ function relaunchFrom(script: string, env: Record<string, string> = {}) {
       "--input-type=module",
       "-e",
       `import { relaunch, relaunchPlan } from ${JSON.stringify(runtime)};
-       const plan = relaunchPlan({ args: ["ic"], execArgv: [], env: process.env, platform: "linux" });
+       const plan = relaunchPlan({ args: ["ic"], execArgv: [], env: process.env, platform: "linux", machine: "" });
        await relaunch(plan, ${JSON.stringify(script)}, ["one", "two"]);`,
     ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, QUANTA_RELAUNCH: "", QUANTA_RELAUNCHED: "", GLIBC_TUNABLES: "", ...env } },
