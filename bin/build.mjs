@@ -110,7 +110,9 @@ export async function buildBundle() {
   const out = join(distDir, name);
   mkdirSync(out, { recursive: true });
   const result = await build({
-    entryPoints: { entry: join(root, "src/cli/entry.ts"), worker: join(root, "src/pool/worker.ts") },
+    // prestart: imported by bin/quanta.mjs before the CLI (see src/pool/prestart.ts), a module
+    // shared with entry's chunks, so both see the same workers.
+    entryPoints: { entry: join(root, "src/cli/entry.ts"), worker: join(root, "src/pool/worker.ts"), prestart: join(root, "src/pool/prestart.ts") },
     bundle: true,
     splitting: true,
     platform: "node",

@@ -17,13 +17,19 @@ const args = process.argv.slice(2);
 const plan = relaunchPlan({ args, execArgv: process.execArgv, env: process.env, platform: process.platform });
 if (plan === undefined || !(await relaunch(plan, fileURLToPath(import.meta.url), args))) {
   let entry;
+  let dir;
   try {
-    const dir = bundleIsStale() ? await buildBundle() : currentBuild();
+    dir = bundleIsStale() ? await buildBundle() : currentBuild();
     entry = join(dir, "entry.js");
   } catch {
     const { register } = await import("tsx/esm/api");
     register();
     entry = join(root, "src", "cli", "entry.ts");
+  }
+  if (dir !== undefined) {
+    // The pool's workers start booting now, before the CLI loads (src/pool/prestart.ts); should
+    // that fail, entry.js starts them as the CLI loads, or the command reports why it cannot.
+    await import(pathToFileURL(join(dir, "prestart.js")).href).then((m) => m.prestartFor(args)).catch(() => {});
   }
   await import(pathToFileURL(entry).href);
 }

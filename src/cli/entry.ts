@@ -1,13 +1,14 @@
 // Process entry for `quanta` (bin/quanta.mjs and `npm run quanta` land here).
 import { hideBin } from "yargs/helpers";
-import { closeUnusedPool, prestartPool, wantsPrestartedPool } from "../pool/prestart.ts";
+import { closeUnusedPool, prestartFor } from "../pool/prestart.ts";
 import { prefetchDataFile } from "../data/prefetch.ts";
 import { panelCacheDir } from "../data/panel-cache-dir.ts";
 
 const argv = hideBin(process.argv);
-// A command that evaluates on the worker pool gets its workers booting now, while the CLI's own
-// modules load (see prestart.ts); the CLI is imported only after that.
-if (wantsPrestartedPool(argv)) void prestartPool();
+// A command that evaluates on the worker pool gets its workers booting now (if bin/quanta.mjs has
+// not started them already), while the CLI's own modules load (see prestart.ts); the CLI is
+// imported only after that.
+prestartFor(argv);
 // Its data file gets read, hashed and gunzipped meanwhile too (not when the panel cache has it).
 const data = dataFileToPrefetch(argv);
 if (data !== undefined) {

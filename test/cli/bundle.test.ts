@@ -43,6 +43,17 @@ describe("CLI bundle", () => {
     expect(emoji).toBe(lazyEmoji);
   });
 
+  it("bin/quanta.mjs's early prestart.js and the CLI share one copy of the pool's prestart module (the workers started early are the ones the CLI adopts)", async () => {
+    const { dir, meta } = await current();
+    expect(readdirSync(dir)).toContain("prestart.js");
+    const holding = Object.keys(meta.outputs).filter((k) => "src/pool/prestart.ts" in meta.outputs[k]!.inputs);
+    expect(holding).toHaveLength(1);
+    const importers = Object.keys(meta.outputs).filter((k) => meta.outputs[k]!.imports.some((i) => i.path === holding[0]));
+    expect(importers.map((k) => k.split("/").pop())).toEqual(expect.arrayContaining(["entry.js", "prestart.js"]));
+    // and it loads nothing of the CLI: node:os, and piscina's chunk only when it starts workers
+    expect(meta.outputs[holding[0]!]!.imports.filter((i) => i.kind === "import-statement").map((i) => i.path)).toEqual(["node:os"]);
+  });
+
   it("is minified (whitespace and comments only: functions keep their names for stack traces)", async () => {
     const { dir } = await current();
     const kernels = readdirSync(dir)
