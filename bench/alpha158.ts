@@ -16,7 +16,7 @@ import { prepareFactorSet } from "../src/workflow/factor-set.ts";
 import { evaluateFactorSet, screenFactors, windowOf } from "../src/workflow/screen.ts";
 import { EvalPool } from "../src/pool/pool.ts";
 // @ts-expect-error -- a plain .mjs launcher module without type declarations
-import { missingSettings } from "../bin/runtime.mjs";
+import { machineTunables, missingSettings } from "../bin/runtime.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const data = process.env.QUANTA_BENCH_DATA ?? join(root, "..", "shared", "data", "sp500_5yr_2013_2018.csv.gz");
@@ -45,8 +45,16 @@ if (sourceKind(data) === "csv") {
 const set = prepareFactorSet(readExpressionsTsv(exprs), "qlib", panel, { source: exprs });
 const cells = set.factors.length * panel.nInst * panel.nDates;
 // The npm script starts Node with quanta's runtime settings (bin/runtime.mjs); say so when missing.
-const missing = missingSettings({ execArgv: process.execArgv, env: process.env, platform: process.platform }) as { missingFlags: string[]; needTunables: boolean };
-console.log(`runtime settings (bin/runtime.mjs): V8 flags ${missing.missingFlags.length === 0 ? "on" : "OFF"}, malloc tunables ${missing.needTunables ? "OFF" : "on"}`);
+const machine = machineTunables({ env: process.env, platform: process.platform }) as string;
+const missing = missingSettings({ execArgv: process.execArgv, env: process.env, platform: process.platform, machine }) as {
+  missingFlags: string[];
+  needTunables: boolean;
+  needMachine: boolean;
+};
+const machineNote = machine === "" ? "none chosen" : `${machine} ${missing.needMachine ? "OFF (bin/quanta.mjs adds them)" : "on"}`;
+console.log(
+  `runtime settings (bin/runtime.mjs): V8 flags ${missing.missingFlags.length === 0 ? "on" : "OFF"}, malloc tunables ${missing.needTunables ? "OFF" : "on"}, this machine's: ${machineNote}`,
+);
 console.log(`data: ${panel.nInst} instruments × ${panel.nDates} dates, load ${sec(t1 - t0)} parsed${cachedLoad}`);
 console.log(`factors: ${set.factors.length} (skipped: ${set.skipped.map((s) => s.name).join(", ") || "none"})`);
 
