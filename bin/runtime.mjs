@@ -18,9 +18,10 @@
 //   machineTunables() times the first touch of a fresh 8 MB block once per boot and records the
 //   choice in ~/.cache/quanta/malloc-<boot id> (XDG_CACHE_HOME respected), which the launcher line
 //   of bin/quanta.mjs reads. Where the first touch cost ~12 µs a page (an EPYC VM), huge pages
-//   cut a run 2.43 -> 2.26 s (10 interleaved runs) and 2.45 -> 2.05 s right after a 2.5 GB
-//   process had exited; where a fault cost ~2 µs, they cost 1.34 -> 1.48 s (0.34 s of system time
-//   clearing 2 MB pages against 0.10 s).
+//   cut a run 2.43 -> 2.26 s (medians, 8 interleaved pairs) and 2.45 -> 2.05 s right after a
+//   2.5 GB process had exited (5 pairs); on a machine where they cost 1.34 -> 1.48 s (0.34 s of
+//   system time clearing 2 MB pages against 0.10 s) a fault cost ~2 µs — inferred from that 0.10 s
+//   for ~50k faults, not probed there.
 //
 // bin/quanta.mjs's launcher line and the npm scripts start Node with them. `node bin/quanta.mjs
 // ic …` does not, so `ic` and `eval` relaunch Node once with them: a second Node start (~0.1 s) for
@@ -44,7 +45,7 @@ const RELAUNCHED_COMMANDS = new Set(["ic", "eval"]);
 export const HUGE_PAGES = "glibc.malloc.hugetlb=1";
 /**
  * First-touch cost of a fresh 4 KB page (µs) above which huge pages are chosen: ~12 where they
- * saved 7-16 % of a run, ~2 where they cost 10 %.
+ * saved 7-16 % of a run, ~2 (inferred) where they cost 10 %.
  */
 export const HUGE_PAGES_ABOVE_US = 5;
 
