@@ -11,8 +11,9 @@ import { LabelCrossSections, type ICSummary, type LabelCrossSectionsData } from 
 import type { IndexRange } from "../../backtest/split.ts";
 import { panelToShared, type SharedPanelDescriptor } from "../data/shared.ts";
 import type { Evaluator } from "../../factors/evaluate.ts";
-import { drainQueue, runPoolTask } from "./run-task.ts";
+import { closeQueue, drainQueue, runPoolTask } from "./run-task.ts";
 import { planTasks } from "./plan.ts";
+import { trace } from "../trace.ts";
 import { startWorkers, takeEarlyWorkers } from "./workers.ts";
 import type { PoolResult, PoolTask, QueueResult, QueueTask } from "./tasks.ts";
 
@@ -163,7 +164,12 @@ export class EvalPool {
     const piscina = this.workers();
     const plan = planTasks(expressions, dialect, this.threads);
     if (!this.callerRuns) {
-      return Promise.all(plan.map(async (indices) => ({ indices, result: (await piscina.run(makeTask(indices))) as PoolResult })));
+      // Piscina hands tasks out first come, first served: submitted alternately from the plan's two
+      // ends, each end's largest first, so the small ones of the middle run last.
+      const order = plan.map((_, k) => (k % 2 === 0 ? k / 2 : plan.length - 1 - (k - 1) / 2));
+      const runs = new Array<Promise<{ indices: number[]; result: PoolResult }>>(plan.length);
+      for (const k of order) runs[k] = piscina.run(makeTask(plan[k]!)).then((result) => ({ indices: plan[k]!, result: result as PoolResult }));
+      return Promise.all(runs);
     }
     return runSharedQueue(plan, piscina, this.workerThreads, makeTask, panel);
   }
@@ -177,9 +183,10 @@ export class EvalPool {
 }
 
 /**
- * The plan's tasks (largest first) drained from one queue by the workers and by this thread
- * together (QueueTask: a shared counter hands out the next task), so whoever is free takes the
- * next one, this thread never has to dispatch while it computes, and all finish together.
+ * The plan's tasks drained from one queue by this thread (from the front) and the workers (from
+ * the back) together (QueueTask: a shared counter hands out the next task at each end), so whoever
+ * is free takes the next one, this thread never has to dispatch while it computes, and all finish
+ * together where the ends meet (the plan puts its smallest tasks there).
  */
 export async function runSharedQueue(
   plan: readonly number[][],
@@ -188,6 +195,7 @@ export async function runSharedQueue(
   makeTask: (indices: number[]) => PoolTask,
   panel: Panel,
 ): Promise<{ indices: number[]; result: PoolResult }[]> {
+  if (plan.length > 0xffff) throw new RangeError(`a shared queue holds at most 65535 tasks, the plan has ${plan.length}`);
   const queue: QueueTask = { kind: "queue", counter: new SharedArrayBuffer(4), tasks: plan.map((indices) => makeTask(indices)) };
   const theirs: Promise<QueueResult>[] = [];
   for (let w = 0; w < workers; w++) {
@@ -199,10 +207,11 @@ export async function runSharedQueue(
   await new Promise<void>((resolve) => setImmediate(resolve));
   let mine: QueueResult;
   try {
-    mine = drainQueue(queue, panel, new Map<string, Evaluator>());
+    mine = drainQueue(queue, "front", panel, new Map<string, Evaluator>());
+    trace(`pool: this thread drained ${mine.done.length} task(s)`);
   } catch (err) {
     // Stop the workers taking more, and wait for them (their own failures are not left unhandled).
-    Atomics.store(new Int32Array(queue.counter), 0, queue.tasks.length);
+    closeQueue(queue);
     await Promise.allSettled(theirs);
     throw err;
   }

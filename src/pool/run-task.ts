@@ -76,11 +76,32 @@ export function runPoolTask(task: PoolTask, localPanel?: Panel, localEvaluators?
   };
 }
 
-/** Takes tasks from the queue's shared counter and runs them until none is left (see QueueTask). */
-export function drainQueue(queue: QueueTask, localPanel?: Panel, localEvaluators?: Map<string, Evaluator>): QueueResult {
+/**
+ * The next task index for a thread taking from the queue's `end`, or −1 when none is left. The
+ * counter packs how many were taken from the front (low 16 bits) and from the back (high 16).
+ */
+export function claimTask(counter: Int32Array, n: number, end: "front" | "back"): number {
+  for (;;) {
+    const old = Atomics.load(counter, 0);
+    const front = old & 0xffff;
+    const back = old >>> 16;
+    if (front + back >= n) return -1;
+    const next = end === "front" ? old + 1 : old + 0x10000;
+    if (Atomics.compareExchange(counter, 0, old, next) === old) return end === "front" ? front : n - 1 - back;
+  }
+}
+
+/** Stops a queue: no thread takes another task from it. */
+export function closeQueue(queue: QueueTask): void {
+  Atomics.store(new Int32Array(queue.counter), 0, queue.tasks.length);
+}
+
+/** Takes tasks from one end of the queue and runs them until none is left (see QueueTask). */
+export function drainQueue(queue: QueueTask, end: "front" | "back", localPanel?: Panel, localEvaluators?: Map<string, Evaluator>): QueueResult {
   const counter = new Int32Array(queue.counter);
+  const n = queue.tasks.length;
   const done: { index: number; result: PoolResult }[] = [];
-  for (let k = Atomics.add(counter, 0, 1); k < queue.tasks.length; k = Atomics.add(counter, 0, 1)) {
+  for (let k = claimTask(counter, n, end); k >= 0; k = claimTask(counter, n, end)) {
     done.push({ index: k, result: runPoolTask(queue.tasks[k]!, localPanel, localEvaluators) });
   }
   return { done };

@@ -34,12 +34,14 @@ export type PoolTask = ValuesTask | IcTask;
 
 /**
  * A queue of tasks drained together by the workers and the calling thread (EvalPool's
- * callerRuns): each takes the next task index from the shared counter (Atomics.add) until none is
- * left, so the hand-out needs no message and no turn of anyone's event loop.
+ * callerRuns): the calling thread takes tasks from the front, the workers from the back (the plan
+ * puts different kernels at the two ends), each claiming its next index from the shared counter
+ * (run-task.ts' claimTask) until the two ends meet, so the hand-out needs no message and no turn
+ * of anyone's event loop.
  */
 export interface QueueTask {
   readonly kind: "queue";
-  /** One Int32: the next task index to take. */
+  /** One Int32: how many tasks were taken from the front (low 16 bits) and from the back (high 16). */
   readonly counter: SharedArrayBuffer;
   readonly tasks: readonly PoolTask[];
 }

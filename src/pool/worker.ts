@@ -17,7 +17,7 @@ trace("worker: default warm-up done");
 
 export default function evaluateTask(task: PoolTask | QueueTask): PoolResult | QueueResult {
   if (task.kind === "queue") {
-    const r = drainQueue(task);
+    const r = drainQueue(task, "back");
     trace(`worker: drained ${r.done.length} task(s) from the queue`);
     return r;
   }

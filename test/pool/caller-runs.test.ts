@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { labelReturns } from "../../backtest/label.ts";
 import { EvalPool, runSharedQueue } from "../../src/pool/pool.ts";
-import { drainQueue } from "../../src/pool/run-task.ts";
+import { claimTask, drainQueue } from "../../src/pool/run-task.ts";
 import type { PoolResult, PoolTask, QueueResult, QueueTask } from "../../src/pool/tasks.ts";
 import { warmupPanel } from "../../src/pool/warmup.ts";
 
@@ -57,10 +57,10 @@ describe("EvalPool with callerRuns", () => {
           setImmediate(() => {
             const counter = new Int32Array(q.counter);
             const done: { index: number; result: PoolResult }[] = [];
-            // Take two tasks, as if this thread then drained the rest while the worker was busy.
+            // Take two tasks from the back, as if this thread then drained the rest while the worker was busy.
             for (let n = 0; n < 2; n++) {
-              const k = Atomics.add(counter, 0, 1);
-              if (k < q.tasks.length) done.push({ index: k, result: { ms: -1 - k } });
+              const k = claimTask(counter, q.tasks.length, "back");
+              if (k >= 0) done.push({ index: k, result: { ms: -1 - k } });
             }
             workerTook += done.length;
             resolve({ done });
@@ -72,6 +72,8 @@ describe("EvalPool with callerRuns", () => {
     expect(out.map((r) => r.indices)).toEqual(plan);
     const byWorker = out.filter((r, k) => r.result.ms === -1 - k).length;
     expect(byWorker).toBe(workerTook);
+    expect(workerTook).toBe(2);
+    expect(out.flatMap((r, k) => (r.result.ms === -1 - k ? [k] : []))).toEqual([7, 8]); // the worker's end
     expect(out.every((r) => r !== undefined)).toBe(true);
   });
 
@@ -83,7 +85,7 @@ describe("EvalPool with callerRuns", () => {
         new Promise((resolve) =>
           setImmediate(() =>
             setImmediate(() => {
-              left = q.tasks.length - Atomics.load(new Int32Array(q.counter), 0);
+              left = claimTask(new Int32Array(q.counter), q.tasks.length, "back") < 0 ? 0 : 1;
               resolve({ done: [] });
             }),
           ),
@@ -99,8 +101,23 @@ describe("EvalPool with callerRuns", () => {
     const tasks: PoolTask[] = Array.from({ length: 5 }, (_, k) => ({ kind: "values", panelId: `t${k}`, panel: undefined as never, dialect: "qlib", expressions: [], outputs: [] }));
     const q: QueueTask = { kind: "queue", counter: new SharedArrayBuffer(4), tasks };
     Atomics.store(new Int32Array(q.counter), 0, 2); // two already taken elsewhere
-    const r = drainQueue(q, warmupPanel(4, 30), new Map());
+    const r = drainQueue(q, "front", warmupPanel(4, 30), new Map());
     expect(r.done.map((d) => d.index)).toEqual([2, 3, 4]);
-    expect(drainQueue(q, warmupPanel(4, 30), new Map()).done).toEqual([]);
+    expect(drainQueue(q, "front", warmupPanel(4, 30), new Map()).done).toEqual([]);
+    expect(drainQueue(q, "back", warmupPanel(4, 30), new Map()).done).toEqual([]);
+  });
+
+  it("takers at the two ends never take the same task, and stop where they meet", () => {
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const taken: number[] = [];
+    // Alternate unevenly between the ends until the queue of 7 runs dry.
+    for (let step = 0; ; step++) {
+      const k = claimTask(counter, 7, step % 3 === 2 ? "back" : "front");
+      if (k < 0) break;
+      taken.push(k);
+    }
+    expect(taken).toEqual([0, 1, 6, 2, 3, 5, 4]);
+    expect(claimTask(counter, 7, "back")).toBe(-1);
+    expect(claimTask(counter, 7, "front")).toBe(-1);
   });
 });

@@ -27,11 +27,20 @@ describe("planTasks: order inside a task and task sizes", () => {
     }
   });
 
-  it("tasks get smaller towards the end of the queue", () => {
+  it("tasks get smaller towards the middle, where the front and back takers meet", () => {
     const sizes = plan.map((t) => t.length);
-    const half = Math.floor(sizes.length / 2);
-    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    expect(avg(sizes.slice(half))).toBeLessThan(avg(sizes.slice(0, half)));
+    const third = Math.floor(sizes.length / 3);
+    const middle = sizes.slice(third, sizes.length - third);
+    expect(Math.max(...middle)).toBeLessThan(Math.min(sizes[0]!, sizes[sizes.length - 1]!));
     expect(plan.flat().sort((a, b) => a - b)).toEqual(exprs.map((_, i) => i));
+  });
+
+  it("each kernel stays at one end: extremes, sorted windows and regressions in front, moments and correlations at the back", () => {
+    const taskOf = (name: string) => where.get(name)![0];
+    const front = ["MAX", "MIN", "IMAX", "QTLU", "RANK", "BETA", "RSQR"].flatMap((g) => [5, 10, 20, 30, 60].map((n) => taskOf(`${g}${n}`)));
+    const back = ["MA", "STD", "CORR", "CORD", "VSTD"].flatMap((g) => [5, 10, 20, 30, 60].map((n) => taskOf(`${g}${n}`)));
+    expect(Math.max(...front)).toBeLessThan(Math.min(...back));
+    // The workers' first task (the last of the list) is moments work, not the cheap leftovers.
+    expect(plan[plan.length - 1]!.some((i) => /^(MA|STD|VMA|VSTD|CNT[PND])\d/.test(names[i]!))).toBe(true);
   });
 });
