@@ -190,21 +190,22 @@ export function planTasks(expressions: readonly string[], dialect: Dialect, thre
     }
   }
   // Two ends (runSharedQueue: the calling thread takes tasks from the front, the workers from the
-  // back): the pieces are ordered by the kernel their cost is mostly in (KERNEL_ORDER) and cut in
-  // two halves of equal cost, so each kernel runs mostly on one thread — compiled by V8 there only
-  // and kept hot in that thread's caches — and each half is packed largest first from its end.
+  // back): the pieces are ordered by the kernel their cost is mostly in (KERNEL_ORDER) and cut
+  // where the calling thread's share (1 of `threads`) ends, so each kernel runs mostly on one
+  // thread — compiled by V8 there only and kept hot in that thread's caches — and each end is
+  // packed largest first from its end.
   const rank = (p: Cluster): number => kernelRank(p.members, nodes);
   const byKernel = pieces.map((p) => ({ p, r: rank(p) })).sort((a, b) => a.r - b.r || b.p.cost - a.p.cost || a.p.members[0]! - b.p.members[0]!);
   const front: Cluster[] = [];
   const back: Cluster[] = [];
   let acc = 0;
+  const w = Math.max(1, threads);
   for (const { p } of byKernel) {
-    (acc + p.cost / 2 <= total / 2 ? front : back).push(p);
+    (acc + p.cost / 2 <= total / w ? front : back).push(p);
     acc += p.cost;
   }
-  const w = Math.max(1, threads);
-  const frontTasks = packTasks(front, total, w, shares);
-  const backTasks = packTasks(back, total, w, shares);
+  const frontTasks = packTasks(front, total, w, 1, shares);
+  const backTasks = packTasks(back, total, w, Math.max(1, w - 1), shares);
   return [...frontTasks, ...backTasks.reverse()];
 }
 
@@ -243,13 +244,13 @@ function kernelRank(members: readonly number[], nodes: readonly Map<string, numb
 }
 
 /**
- * One end's pieces packed into tasks, largest first. Tasks shrink as the end drains: the first
- * ones are coarse (a fraction of what is left for that end), the last ones small, so when one
- * thread takes the last task the other is never left waiting for long. The floor, 1/48 of a
- * thread's share (Alpha158: ~30 ms), cut the wait at the end from 33–53 ms to 4–18 ms (with 1/16:
- * ~100 ms tasks).
+ * One end's pieces packed into tasks for its `takers` threads, largest first. Tasks shrink as the
+ * end drains: the first ones are coarse (a fraction of what is left per taker), the last ones
+ * small, so when one thread takes the last task the others are never left waiting for long. The
+ * floor, 1/48 of a thread's share (Alpha158: ~30 ms), cut the wait at the end from 33–53 ms to
+ * 4–18 ms (with 1/16: ~100 ms tasks).
  */
-function packTasks(pieces: Cluster[], total: number, threads: number, shares: readonly Set<string>[]): number[][] {
+function packTasks(pieces: Cluster[], total: number, threads: number, takers: number, shares: readonly Set<string>[]): number[][] {
   pieces.sort((a, b) => b.cost - a.cost || a.members[0]! - b.members[0]!);
   const tasks: number[][] = [];
   let cur: number[] = [];
@@ -258,7 +259,7 @@ function packTasks(pieces: Cluster[], total: number, threads: number, shares: re
   for (const p of pieces) {
     cur.push(...p.members);
     curCost += p.cost;
-    if (curCost >= Math.max(total / (threads * 48), remaining / 4)) {
+    if (curCost >= Math.max(total / (threads * 48), remaining / (takers * 4))) {
       tasks.push(sharingOrder(cur, shares));
       remaining -= curCost;
       cur = [];

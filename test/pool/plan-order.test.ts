@@ -44,3 +44,17 @@ describe("planTasks: order inside a task and task sizes", () => {
     expect(plan[plan.length - 1]!.some((i) => /^(MA|STD|VMA|VSTD|CNT[PND])\d/.test(names[i]!))).toBe(true);
   });
 });
+
+describe("planTasks: the calling thread's end is its share of the work", () => {
+  const exprs = alpha158.map(([, e]) => e!);
+  it("with more workers at the back, the front end holds fewer expressions", () => {
+    // The front is the run of tasks before the smallest one (where the ends meet).
+    const frontCount = (threads: number): number => {
+      const plan = planTasks(exprs, "qlib", threads);
+      const sizes = plan.map((t) => t.length);
+      const meet = sizes.indexOf(Math.min(...sizes));
+      return plan.slice(0, meet).reduce((s, t) => s + t.length, 0);
+    };
+    expect(frontCount(4)).toBeLessThan(frontCount(2));
+  });
+});
