@@ -11,8 +11,8 @@
  * are the small ones and both threads finish together. The queue has two ends: the calling thread
  * takes from the front, the workers from the back, and each end holds different kernels, so a
  * kernel is mostly compiled and run on one thread (Alpha158, 2 threads: ~4 % less CPU, 2–4 % less
- * wall time, medians of 16 interleaved runs). Inside a task, expressions are ordered so that what they share is used up soon after
- * it is computed (sharingOrder).
+ * wall time, medians of 16 interleaved runs). Inside a task, expressions are ordered so that what
+ * they share is used up soon after it is computed (sharingOrder).
  */
 import type { Dialect, Expr } from "../../factors/ast.ts";
 import { children } from "../../factors/ast.ts";
@@ -82,8 +82,9 @@ interface Cluster {
 
 /**
  * Tasks for `threads` workers: lists of expression indices, the front end's tasks largest first,
- * then the back end's smallest first (the back is taken from the end of the list, largest first). Expressions that do not parse get a task of their own, where the worker
- * reports the error exactly as it would have.
+ * then the back end's smallest first (the back is taken from the end of the list, largest first).
+ * Expressions that do not parse get a task of their own, where the worker reports the error
+ * exactly as it would have.
  */
 export function planTasks(expressions: readonly string[], dialect: Dialect, threads: number): number[][] {
   const n = expressions.length;
@@ -104,6 +105,8 @@ export function planTasks(expressions: readonly string[], dialect: Dialect, thre
     else parent[find(i)] = find(j);
   };
   const nodes: Map<string, number>[] = [];
+  // The operator of each call node, by key (kernelRank sorts pieces by it).
+  const opOf = new Map<string, string>();
   // Per expression, what it may share with others: its nodes, and its family / sibling passes.
   const shares: Set<string>[] = [];
   for (let i = 0; i < n; i++) {
@@ -128,6 +131,7 @@ export function planTasks(expressions: readonly string[], dialect: Dialect, thre
       share.add(key);
       if (cost >= HEAVY) link(key, i);
       if (e.kind === "call") {
+        opOf.set(key, e.op);
         const fam = familyOf(dialect, e);
         if (fam !== undefined) {
           const fk = `family|${fam}|${structuralKey(e.args[0]!)}|${structuralKey(e.args[1]!)}`;
@@ -194,8 +198,7 @@ export function planTasks(expressions: readonly string[], dialect: Dialect, thre
   // where the calling thread's share (1 of `threads`) ends, so each kernel runs mostly on one
   // thread — compiled by V8 there only and kept hot in that thread's caches — and each end is
   // packed largest first from its end.
-  const rank = (p: Cluster): number => kernelRank(p.members, nodes);
-  const byKernel = pieces.map((p) => ({ p, r: rank(p) })).sort((a, b) => a.r - b.r || b.p.cost - a.p.cost || a.p.members[0]! - b.p.members[0]!);
+  const byKernel = pieces.map((p) => ({ p, r: kernelRank(p.members, nodes, opOf) })).sort((a, b) => a.r - b.r || b.p.cost - a.p.cost || a.p.members[0]! - b.p.members[0]!);
   const front: Cluster[] = [];
   const back: Cluster[] = [];
   let acc = 0;
@@ -224,14 +227,14 @@ const KERNEL_ORDER: readonly string[] = [
 ];
 
 /** Where a piece sorts in KERNEL_ORDER: by the operator that carries most of its node cost. */
-function kernelRank(members: readonly number[], nodes: readonly Map<string, number>[]): number {
+function kernelRank(members: readonly number[], nodes: readonly Map<string, number>[], opOf: ReadonlyMap<string, string>): number {
   const byOp = new Map<string, number>();
   const seen = new Set<string>();
   for (const i of members) {
     for (const [key, cost] of nodes[i]!) {
-      if (seen.has(key) || cost <= 1.5) continue;
+      const op = opOf.get(key);
+      if (op === undefined || cost < HEAVY || seen.has(key)) continue; // element-wise, Ref: no kernel of note
       seen.add(key);
-      const op = /^[A-Za-z_]+/.exec(key)?.[0] ?? "";
       byOp.set(op, (byOp.get(op) ?? 0) + cost);
     }
   }
