@@ -62,6 +62,12 @@ export interface LabelCrossSectionsData {
   readonly ss: Float64Array;
   readonly rankDev: Float64Array;
   readonly rankSs: Float64Array;
+  /**
+   * positions[k × nInst + i]: instrument i's place in date k's label order (an index into that
+   * date's slice of `order`), or nInst when it is not among them: where ICEvaluator's transpose
+   * puts its factor value, so that each date's values come out in label order.
+   */
+  readonly positions: Int32Array;
 }
 
 function sharedF64(n: number): Float64Array {
@@ -91,14 +97,16 @@ function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricW
   const rankDev = sharedF64(total);
   const ss = sharedF64(nd);
   const rankSs = sharedF64(nd);
+  const positions = sharedI32(nd * nInst).fill(nInst);
   for (let k = 0; k < nd; k++) {
     const o0 = offsets[k]!;
     const m = offsets[k + 1]! - o0;
     const ys = values.subarray(o0, o0 + m);
     ss[k] = deviations(ys, m, dev.subarray(o0, o0 + m));
     rankSs[k] = rankDeviationsOfSorted(ys, m, rankDev.subarray(o0, o0 + m));
+    for (let j = 0; j < m; j++) positions[k * nInst + order[o0 + j]!] = j;
   }
-  return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs };
+  return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs, positions };
 }
 
 /**
@@ -194,6 +202,8 @@ export class LabelCrossSections implements LabelCrossSectionsData {
   readonly ss: Float64Array;
   readonly rankDev: Float64Array;
   readonly rankSs: Float64Array;
+  /** Each instrument's place in each date's label order (see LabelCrossSectionsData). */
+  readonly positions: Int32Array;
 
   /** Prepares `label` over `window`. */
   constructor(label: Float64Array, panel: Panel, window: MetricWindow);
@@ -216,12 +226,13 @@ export class LabelCrossSections implements LabelCrossSectionsData {
     this.ss = d.ss;
     this.rankDev = d.rankDev;
     this.rankSs = d.rankSs;
+    this.positions = d.positions;
   }
 
   /** The prepared arrays (shared memory: structured-cloning them to a worker copies nothing). */
   get data(): LabelCrossSectionsData {
-    const { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs } = this;
-    return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs };
+    const { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs, positions } = this;
+    return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs, positions };
   }
 
   /** A LabelCrossSections over arrays prepared elsewhere (`data`) for the same panel. */
@@ -275,21 +286,36 @@ function rankDeviationsOfSorted(ys: Float64Array, n: number, out: Float64Array):
 const TILE_DATES = 8;
 
 /**
- * tile[d × nInst + i] = factor[i × nDates + col + d] for d < kk, every instrument i. A function of
- * its own, so the hot loop is optimised apart from daily's: daily, optimised mid-loop during its
+ * Row d of the tile (at d × (nInst + 1)) receives date col + d of the factor in the label's order of
+ * that date: tile[d × (nInst + 1) + positions[pb + d × nInst + i]] = factor[i × nDates + col + d],
+ * for d < kk and every instrument i — an instrument outside the date's label set goes to the row's
+ * last slot (position nInst), which nothing reads. So each date's values lie in one contiguous run
+ * in label order, ready for the ranking, with no gather through the label's order afterwards (that
+ * gather, an indirect load per value, cost about as much as the rest of the transpose). A function
+ * of its own, so the hot loop is optimised apart from daily's: daily, optimised mid-loop during its
  * first factor, deoptimised at the next (the kernel's branch had had no type feedback yet).
  */
-function transposeTile(factor: Float64Array, nDates: number, col: number, kk: number, tile: Float64Array, nInst: number): void {
+function transposeTile(
+  factor: Float64Array, nDates: number, col: number, kk: number, tile: Float64Array, nInst: number, positions: Int32Array, pb: number,
+): void {
+  const w = nInst + 1;
   if (kk === TILE_DATES) {
     // A whole tile (all but the window's last): an instrument's 8 values loaded first, then
     // stored, in straight-line code — 2× faster than the loop over d, whose loads V8 must keep
     // after the previous stores (tile and factor might alias).
-    const n2 = 2 * nInst;
-    const n3 = 3 * nInst;
-    const n4 = 4 * nInst;
-    const n5 = 5 * nInst;
-    const n6 = 6 * nInst;
-    const n7 = 7 * nInst;
+    const w2 = 2 * w;
+    const w3 = 3 * w;
+    const w4 = 4 * w;
+    const w5 = 5 * w;
+    const w6 = 6 * w;
+    const w7 = 7 * w;
+    const p1 = pb + nInst;
+    const p2 = pb + 2 * nInst;
+    const p3 = pb + 3 * nInst;
+    const p4 = pb + 4 * nInst;
+    const p5 = pb + 5 * nInst;
+    const p6 = pb + 6 * nInst;
+    const p7 = pb + 7 * nInst;
     for (let i = 0; i < nInst; i++) {
       const b = i * nDates + col;
       const v0 = factor[b]!;
@@ -300,20 +326,20 @@ function transposeTile(factor: Float64Array, nDates: number, col: number, kk: nu
       const v5 = factor[b + 5]!;
       const v6 = factor[b + 6]!;
       const v7 = factor[b + 7]!;
-      tile[i] = v0;
-      tile[nInst + i] = v1;
-      tile[n2 + i] = v2;
-      tile[n3 + i] = v3;
-      tile[n4 + i] = v4;
-      tile[n5 + i] = v5;
-      tile[n6 + i] = v6;
-      tile[n7 + i] = v7;
+      tile[positions[pb + i]!] = v0;
+      tile[w + positions[p1 + i]!] = v1;
+      tile[w2 + positions[p2 + i]!] = v2;
+      tile[w3 + positions[p3 + i]!] = v3;
+      tile[w4 + positions[p4 + i]!] = v4;
+      tile[w5 + positions[p5 + i]!] = v5;
+      tile[w6 + positions[p6 + i]!] = v6;
+      tile[w7 + positions[p7 + i]!] = v7;
     }
     return;
   }
   for (let i = 0; i < nInst; i++) {
     const b = i * nDates + col;
-    for (let d = 0; d < kk; d++) tile[d * nInst + i] = factor[b + d]!;
+    for (let d = 0; d < kk; d++) tile[d * w + positions[pb + d * nInst + i]!] = factor[b + d]!;
   }
 }
 
@@ -353,10 +379,11 @@ export class ICEvaluator {
   /** pearsonRankDot's four sums. */
   private readonly dot = new Float64Array(4);
   private readonly scratch: RankScratch;
-  /** TILE_DATES dates of a factor, date-major: row d at d × nInst (see daily); the kernel's copy once attached. */
+  /**
+   * TILE_DATES dates of a factor, date-major, each in its label order: row d at d × (nInst + 1)
+   * (see transposeTile); the kernel's copy once attached.
+   */
   private tile: Float64Array;
-  /** L.order, or the kernel's copy. */
-  private order: Int32Array;
 
   constructor(label: Float64Array | LabelCrossSections, panel: Panel, window: MetricWindow, opts: ICEvaluatorOptions = {}) {
     this.label = label instanceof LabelCrossSections ? label : new LabelCrossSections(label, panel, window);
@@ -370,8 +397,7 @@ export class ICEvaluator {
     this.fx = this.scratch.vals;
     this.kernel = undefined;
     this.useWasm = opts.wasm ?? wasmRankDotEnabled;
-    this.tile = new Float64Array(TILE_DATES * this.label.panel.nInst);
-    this.order = this.label.order;
+    this.tile = new Float64Array(TILE_DATES * (this.label.panel.nInst + 1));
   }
 
   daily(factor: Float64Array): DailyIC {
@@ -385,16 +411,18 @@ export class ICEvaluator {
     const { nDates, nInst } = L.panel;
     const tile = this.tile;
     const kernel = this.kernel;
+    const w = nInst + 1;
     for (let k0 = 0; k0 < nd; k0 += TILE_DATES) {
-      // Transpose the next TILE_DATES dates of every instrument into the tile (date-major), then
-      // gather each date from its tile row. Read straight from the instrument-major array in label
-      // order, each value is a load from another page (~500 per date): 2× slower on a Xeon VM.
+      // Transpose the next TILE_DATES dates of every instrument into the tile (date-major, each date
+      // in its label order), then rank each date from its tile row. Read straight from the
+      // instrument-major array in label order, each value is a load from another page (~500 per
+      // date): 2× slower on a Xeon VM.
       const kk = Math.min(TILE_DATES, nd - k0);
-      transposeTile(factor, nDates, L.from + k0, kk, tile, nInst);
+      transposeTile(factor, nDates, L.from + k0, kk, tile, nInst, L.positions, k0 * nInst);
       // One call per date, not one long loop: a function optimised on its own is not at the mercy
       // of on-stack replacement of the whole loop (which V8 sometimes keeps deoptimising).
-      if (kernel !== undefined) for (let d = 0; d < kk; d++) this.dayByKernel(kernel, d * nInst, k0 + d, ic, rankIc);
-      else for (let d = 0; d < kk; d++) this.day(d * nInst, k0 + d, ic, rankIc);
+      if (kernel !== undefined) for (let d = 0; d < kk; d++) this.dayByKernel(kernel, d * w, k0 + d, ic, rankIc);
+      else for (let d = 0; d < kk; d++) this.day(d * w, k0 + d, ic, rankIc);
     }
     return { from: L.from, ic, rankIc };
   }
@@ -404,7 +432,7 @@ export class ICEvaluator {
     const cap = L.maxCount;
     const total = L.dev.length;
     const tileLength = this.tile.length;
-    const kernel = new RankDotWasm([total, total, cap, cap, tileLength], [total]);
+    const kernel = new RankDotWasm([total, total, cap, cap, tileLength]);
     this.dev = kernel.f64(total);
     this.dev.set(L.dev);
     this.rankDev = kernel.f64(total);
@@ -412,16 +440,14 @@ export class ICEvaluator {
     this.dy = kernel.f64(cap);
     this.dr = kernel.f64(cap);
     this.tile = kernel.f64(tileLength);
-    this.order = kernel.i32(total);
-    this.order.set(L.order);
     this.fx = kernel.input;
     this.kernel = kernel;
   }
 
   /**
-   * Date k of the window by the kernel, its factor values in the tile at rowAt + i for instrument
-   * i: the kernel gathers and ranks; a date it leaves (missing factor values, a range that cannot
-   * be keyed, a run it gave up on: rare) is finished by rankDay from what it gathered.
+   * Date k of the window by the kernel, its factor values in label order in the tile from rowAt:
+   * the kernel ranks them; a date it leaves (missing factor values, a range that cannot be keyed,
+   * a run it gave up on: rare) is finished by rankDay from the values it hands back.
    */
   private dayByKernel(kernel: RankDotWasm, rowAt: number, k: number, ic: Float64Array, rankIc: Float64Array): void {
     const L = this.label;
@@ -429,13 +455,7 @@ export class ICEvaluator {
     const m = L.offsets[k + 1]! - o0;
     // Fewer than 2 pairs, or a constant label (then constant over any subset of pairs too): NaN.
     if (m < 2 || L.values[o0] === L.values[o0 + m - 1]) return;
-    const status = kernel.day(
-      RankDotWasm.addressOf(this.tile, rowAt),
-      RankDotWasm.addressOf(this.order, o0),
-      m,
-      RankDotWasm.addressOf(this.rankDev, o0),
-      RankDotWasm.addressOf(this.dev, o0),
-    );
+    const status = kernel.day(RankDotWasm.addressOf(this.tile, rowAt), m, RankDotWasm.addressOf(this.rankDev, o0), RankDotWasm.addressOf(this.dev, o0));
     if (status === 0) {
       storeDay(kernel.result, L.ss[k]!, L.rankSs[k]!, k, ic, rankIc);
       return;
@@ -454,21 +474,19 @@ export class ICEvaluator {
 
   /**
    * IC and RankIC of date k of the window (left NaN when the date does not count), its factor
-   * values in the tile at rowAt + i for instrument i.
+   * values in label order in the tile from rowAt.
    */
   private day(rowAt: number, k: number, ic: Float64Array, rankIc: Float64Array): void {
     const L = this.label;
     const fx = this.fx;
     const row = this.tile;
-    const order = this.order;
     const { offsets } = L;
-    const o0 = offsets[k]!;
-    const o1 = offsets[k + 1]!;
+    const m = offsets[k + 1]! - offsets[k]!;
     let n = 0;
     let mn = Infinity;
     let mx = -Infinity;
-    for (let j = o0; j < o1; j++) {
-      const f = row[rowAt + order[j]!]!;
+    for (let j = rowAt, e = rowAt + m; j < e; j++) {
+      const f = row[j]!;
       if (f - f === 0) {
         fx[n++] = f;
         if (f < mn) mn = f;
@@ -480,13 +498,12 @@ export class ICEvaluator {
 
   /**
    * Date k from its n finite factor values gathered into fx[0..n) in label order (min mn, max
-   * mx), the tile row at rowAt telling which labels they pair with.
+   * mx), the tile row at rowAt (the date's values in label order) telling which labels they pair with.
    */
   private rankDay(rowAt: number, k: number, n: number, mn: number, mx: number, ic: Float64Array, rankIc: Float64Array): void {
     const L = this.label;
     const fx = this.fx;
     const row = this.tile;
-    const order = this.order;
     const { offsets } = L;
     const o0 = offsets[k]!;
     const o1 = offsets[k + 1]!;
@@ -510,7 +527,7 @@ export class ICEvaluator {
       const values = L.values;
       let q = 0;
       for (let j = o0; j < o1; j++) {
-        const f = row[rowAt + order[j]!]!;
+        const f = row[rowAt + j - o0]!;
         if (f - f === 0) ly[q++] = values[j]!;
       }
       if (ly[0] === ly[n - 1]) return;
@@ -527,7 +544,7 @@ export class ICEvaluator {
     let dot: Float64Array = this.dot;
     const kernel = this.kernel;
     const scale = KEY_MAX / (mx - mn); // keyable: the kernel's precondition, as the JavaScript one's
-    if (kernel !== undefined && scale > 0 && scale < Infinity && kernel.prd(n, mn, mx, RankDotWasm.addressOf(dr, base), RankDotWasm.addressOf(dy, base)) === 0) {
+    if (kernel !== undefined && scale > 0 && scale < Infinity && kernel.prd(RankDotWasm.addressOf(fx, 0), n, mn, mx, RankDotWasm.addressOf(dr, base), RankDotWasm.addressOf(dy, base)) === 0) {
       dot = kernel.result;
     } else {
       const vals = this.scratch.vals;

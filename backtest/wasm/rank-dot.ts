@@ -38,27 +38,27 @@ function padded(n: number): number {
 
 export const wasmRankDotEnabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTA_NO_WASM !== "1";
 
-type Prd = (n: number, mn: number, mx: number, w: number, y: number) => number;
-type Day = (row: number, order: number, m: number, w: number, y: number) => number;
+type Prd = (x: number, n: number, mn: number, mx: number, w: number, y: number) => number;
+type Day = (row: number, m: number, w: number, y: number) => number;
 
 export class RankDotWasm {
-  /** Write the values to rank here (input[0..n)) before calling prd. */
+  /** Values for prd may be written here (input[0..n), at byte address 0); `day` hands values back here. */
   readonly input: Float64Array;
   /** prd's four sums: Σ (r − c)·w, Σ (r − c)², Σ d·y, Σ d² (as RankScratch.pearsonRankDot's result). */
   readonly result: Float64Array;
   /**
-   * Ranks input[0..n) (min mn < max mx, 2 ≤ n ≤ RANK_DOT_MAX, 65535 / (mx − mn) finite) against
-   * w and y, the byte addresses (`addressOf`) of the first of n doubles each in this instance's
-   * memory; 0 when the sums are in `result`, 1 when the kernel gave up (a run of values sharing a
-   * key too long to insert: use the JavaScript kernel).
+   * Ranks the n values at x (min mn < max mx, 2 ≤ n ≤ RANK_DOT_MAX, 65535 / (mx − mn) finite)
+   * against w and y; x, w and y are the byte addresses (`addressOf`, or 0 for `input`) of the first
+   * of n doubles each in this instance's memory. 0 when the sums are in `result`, 1 when the kernel
+   * gave up (a run of values sharing a key too long to insert: use the JavaScript kernel).
    */
   readonly prd: Prd;
   /**
-   * Gathers row[order[j]] for j < m (row: doubles, order: int32s, both byte addresses of this
-   * instance's memory, `addressOf`) into `input`, the finite ones only, and ranks them as prd
-   * does against w and y when all m are finite and their range can be keyed. 0 when the sums are
-   * in `result`; otherwise n + 1, with the n finite values in input[0..n) (n = m when prd gave up
-   * or the range could not be keyed) for the caller to finish.
+   * A date's m factor values, in the label's order at byte address row (`addressOf`): ranks them
+   * where they lie, as prd does, against w and y when all m are finite and their range can be
+   * keyed. 0 when the sums are in `result`; otherwise n + 1 with n values in input[0..n) for the
+   * caller to finish: the finite ones, in order, when some are not (n < m); all m when prd gave up
+   * or the range could not be keyed.
    */
   readonly day: Day;
   private readonly buffer: ArrayBuffer;

@@ -1,16 +1,18 @@
 ;; The IC's per-date ranking kernel (RankScratch.pearsonRankDot's keyed path, see ../stats.ts) in
 ;; WebAssembly: the same operations in the same order, so the same bits, in about three quarters
-;; of the time (no bounds or type checks, no deoptimisation); and `day`, the gather of a date's
-;; factor values in label order (ICEvaluator's) in front of it. Assembled by bin/build-wasm.mjs into
-;; rank-dot-wasm.ts; the JavaScript kernel stays the definition and takes over whenever this one
-;; gives up (prd returns 1).
+;; of the time (no bounds or type checks, no deoptimisation); and `day`, a date of ICEvaluator's
+;; in front of it (its factor values already in label order: min, max and finiteness in one vector
+;; pass, then the ranking where they lie). Assembled by bin/build-wasm.mjs into rank-dot-wasm.ts;
+;; the JavaScript kernel stays the definition and takes over whenever this one gives up (prd
+;; returns 1).
 ;;
-;; Memory layout (bytes): IN f64[65536] @0 (the values; the caller writes them), PA and PB
-;; i32[65536] @524288 / @786432 (the packed key<<16|index words), H i32[512] @1048576 (the two
-;; byte histograms), RES f64[4] @1050624 (the four sums), then the caller's own arrays from
-;; DATA = 1050688 (its label deviations, …). The memory is the caller's, made at its final size:
-;; growing it would detach its buffer, and one detached ArrayBuffer makes V8 check every typed
-;; array access of the process for detachment from then on (all kernels ran ~30 % slower).
+;; Memory layout (bytes): IN f64[65536] @0 (where `day` hands values back to the caller, and where
+;; the caller may put values for prd), PA and PB i32[65536] @524288 / @786432 (the packed
+;; key<<16|index words), H i32[512] @1048576 (the two byte histograms), RES f64[4] @1050624 (the
+;; four sums), then the caller's own arrays from DATA = 1050688 (its label deviations, its tile of
+;; factor values, …). The memory is the caller's, made at its final size: growing it would detach
+;; its buffer, and one detached ArrayBuffer makes V8 check every typed array access of the process
+;; for detachment from then on (all kernels ran ~30 % slower).
 (module
   (import "env" "memory" (memory 17))
 
@@ -24,20 +26,20 @@
         (f64.mul (f64.const 2) (local.get $h)))
       (f64.const 12)))
 
-  ;; pearsonRankDot(IN[0..n), mn, mx, w @ byte address $w, y @ byte address $y) into RES:
+  ;; pearsonRankDot(x[0..n), mn, mx, w, y) into RES — x, w and y the byte addresses of n doubles each:
   ;; RES[0] Σ (r − c)·w, RES[1] Σ (r − c)², RES[2] Σ d·y, RES[3] Σ d² (d = x − mn − a, two lanes:
   ;; even and odd positions, added at the end). The caller has checked 2 ≤ n ≤ 65536 and that
   ;; 65535 / (mx − mn) is finite and positive. Returns 0, or 1 when a run of equal keys needs more
   ;; than 2n + 64 insertion moves (the caller then runs the JavaScript kernel, which counts such
   ;; runs out by value).
-  (func $prd (export "prd") (param $n i32) (param $mn f64) (param $mx f64) (param $w i32) (param $y i32) (result i32)
+  (func $prd (export "prd") (param $x i32) (param $n i32) (param $mn f64) (param $mx f64) (param $w i32) (param $y i32) (result i32)
     (local $scale f64) (local $k i32) (local $u f64) (local $u2 f64) (local $key i32) (local $key2 i32)
     (local $sx f64) (local $sx2 f64) (local $a f64) (local $sum i32) (local $b i32) (local $cnt i32)
     (local $e i32) (local $ha i32) (local $d f64) (local $d2 f64)
     (local $sxy f64) (local $sxx f64) (local $sxy2 f64) (local $sxx2 f64)
     (local $c f64) (local $s f64) (local $ties f64) (local $g i32) (local $gw f64) (local $lastKey i32)
     (local $runStart i32) (local $sRun f64) (local $tRun f64) (local $budget i32) (local $p i32)
-    (local $i i32) (local $x f64) (local $last f64) (local $end i32) (local $q i32) (local $ee i32)
+    (local $i i32) (local $xv f64) (local $last f64) (local $end i32) (local $q i32) (local $ee i32)
     (local $xx f64)
     (local $vmn v128) (local $vu v128) (local $vs v128) (local $vk v128) (local $va v128) (local $vd v128)
     (local $vxy v128) (local $vxx v128)
@@ -50,7 +52,7 @@
     (block $done (loop $next
       (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $n)))
       ;; the pair (x[k], x[k+1]) in the two lanes of a vector: the lanes are the sums' two lanes
-      (local.set $vu (f64x2.sub (v128.load (i32.shl (local.get $k) (i32.const 3))) (local.get $vmn)))
+      (local.set $vu (f64x2.sub (v128.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 3)))) (local.get $vmn)))
       (local.set $vs (f64x2.add (local.get $vs) (local.get $vu)))
       (local.set $vk (i32x4.trunc_sat_f64x2_s_zero (f64x2.mul (local.get $vu) (f64x2.splat (local.get $scale)))))
       (local.set $key (i32x4.extract_lane 0 (local.get $vk)))
@@ -73,7 +75,7 @@
     (local.set $sx2 (f64x2.extract_lane 1 (local.get $vs)))
     (if (i32.lt_s (local.get $k) (local.get $n))
       (then
-        (local.set $u (f64.sub (f64.load (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)))
+        (local.set $u (f64.sub (f64.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 3)))) (local.get $mn)))
         (local.set $sx (f64.add (local.get $sx) (local.get $u)))
         (local.set $key (i32.trunc_sat_f64_s (f64.mul (local.get $u) (local.get $scale))))
         (local.set $ha (i32.shl (i32.and (local.get $key) (i32.const 255)) (i32.const 2)))
@@ -108,7 +110,7 @@
       (local.set $cnt (i32.load offset=1048576 (local.get $ha)))
       (i32.store offset=786432 (i32.shl (local.get $cnt) (i32.const 2)) (local.get $e))
       (i32.store offset=1048576 (local.get $ha) (i32.add (local.get $cnt) (i32.const 1)))
-      (local.set $vd (f64x2.sub (f64x2.sub (v128.load (i32.shl (local.get $k) (i32.const 3))) (local.get $vmn)) (local.get $va)))
+      (local.set $vd (f64x2.sub (f64x2.sub (v128.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 3)))) (local.get $vmn)) (local.get $va)))
       (local.set $vxy (f64x2.add (local.get $vxy)
         (f64x2.mul (local.get $vd) (v128.load (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 3)))))))
       (local.set $vxx (f64x2.add (local.get $vxx) (f64x2.mul (local.get $vd) (local.get $vd))))
@@ -125,7 +127,7 @@
         (local.set $cnt (i32.load offset=1048576 (local.get $ha)))
         (i32.store offset=786432 (i32.shl (local.get $cnt) (i32.const 2)) (local.get $e))
         (i32.store offset=1048576 (local.get $ha) (i32.add (local.get $cnt) (i32.const 1)))
-        (local.set $d (f64.sub (f64.sub (f64.load (i32.shl (local.get $k) (i32.const 3))) (local.get $mn)) (local.get $a)))
+        (local.set $d (f64.sub (f64.sub (f64.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 3)))) (local.get $mn)) (local.get $a)))
         (local.set $sxy (f64.add (local.get $sxy)
           (f64.mul (local.get $d) (f64.load (i32.add (local.get $y) (i32.shl (local.get $k) (i32.const 3)))))))
         (local.set $sxx (f64.add (local.get $sxx) (f64.mul (local.get $d) (local.get $d))))))
@@ -182,14 +184,14 @@
           (local.set $tRun (local.get $ties))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br $next)))
-      (local.set $x (f64.load (i32.shl (local.get $i) (i32.const 3))))
-      (local.set $last (f64.load (i32.shl (i32.and (i32.load offset=524284 (i32.shl (local.get $p) (i32.const 2))) (i32.const 0xffff)) (i32.const 3))))
-      (if (f64.eq (local.get $x) (local.get $last))
+      (local.set $xv (f64.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $last (f64.load (i32.add (local.get $x) (i32.shl (i32.and (i32.load offset=524284 (i32.shl (local.get $p) (i32.const 2))) (i32.const 0xffff)) (i32.const 3)))))
+      (if (f64.eq (local.get $xv) (local.get $last))
         (then
           (local.set $gw (f64.add (local.get $gw) (f64.load (i32.add (local.get $w) (i32.shl (local.get $i) (i32.const 3))))))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br $next)))
-      (if (f64.gt (local.get $x) (local.get $last))
+      (if (f64.gt (local.get $xv) (local.get $last))
         (then
           (local.set $s (f64.add (local.get $s)
             (f64.mul
@@ -212,12 +214,12 @@
       (block $sorted (loop $insert
         (br_if $sorted (i32.ge_s (local.get $k) (local.get $end)))
         (local.set $ee (i32.load offset=524288 (i32.shl (local.get $k) (i32.const 2))))
-        (local.set $xx (f64.load (i32.shl (i32.and (local.get $ee) (i32.const 0xffff)) (i32.const 3))))
+        (local.set $xx (f64.load (i32.add (local.get $x) (i32.shl (i32.and (local.get $ee) (i32.const 0xffff)) (i32.const 3)))))
         (local.set $q (i32.sub (local.get $k) (i32.const 1)))
         (block $placed (loop $shift
           (br_if $placed (i32.lt_s (local.get $q) (local.get $runStart)))
           (br_if $placed (i32.eqz (f64.gt
-            (f64.load (i32.shl (i32.and (i32.load offset=524288 (i32.shl (local.get $q) (i32.const 2))) (i32.const 0xffff)) (i32.const 3)))
+            (f64.load (i32.add (local.get $x) (i32.shl (i32.and (i32.load offset=524288 (i32.shl (local.get $q) (i32.const 2))) (i32.const 0xffff)) (i32.const 3))))
             (local.get $xx))))
           (i32.store offset=524292 (i32.shl (local.get $q) (i32.const 2)) (i32.load offset=524288 (i32.shl (local.get $q) (i32.const 2))))
           (local.set $q (i32.sub (local.get $q) (i32.const 1)))
@@ -245,34 +247,58 @@
     (f64.store offset=1050632 (i32.const 0) (f64.sub (call $cube (f64.convert_i32_s (local.get $n))) (local.get $ties)))
     (i32.const 0))
 
-  ;; A date of the IC (ICEvaluator's common path): gathers row[order[j]], j < m (the f64 row and
-  ;; the i32 order at byte addresses $row and $ord), into IN, the finite values only, then ranks
-  ;; them against w and y (prd) when all m are finite and their range can be keyed. Returns 0 when
-  ;; the sums are in RES; otherwise n + 1, n the finite values now in IN[0..n) (m when prd gave up
-  ;; or the range cannot be keyed): the caller takes the date from there. Min and max as the
-  ;; JavaScript gather takes them (a value replaces the minimum only when smaller), so prd sees
-  ;; the same mn and mx; a non-finite value is stored, then overwritten by the next.
-  (func (export "day") (param $row i32) (param $ord i32) (param $m i32) (param $w i32) (param $y i32) (result i32)
-    (local $end i32) (local $n i32) (local $f f64) (local $mn f64) (local $mx f64) (local $scale f64)
-    (local.set $mn (f64.const inf))
-    (local.set $mx (f64.const -inf))
-    (local.set $end (i32.add (local.get $ord) (i32.shl (local.get $m) (i32.const 2))))
+  ;; A date of the IC (ICEvaluator's common path): its m factor values, in the label's order, at
+  ;; byte address $row. Their min, max and finiteness in one vector pass (two lanes; a value
+  ;; replaces a lane's minimum only when smaller, as the JavaScript gather), then prd on them where
+  ;; they lie, against w and y. Returns 0 when the sums are in RES; otherwise n + 1 with n values
+  ;; in IN[0..n) for the caller to finish: the finite ones in order (n < m) when some are not, all
+  ;; m when their range cannot be keyed or prd gave up.
+  (func (export "day") (param $row i32) (param $m i32) (param $w i32) (param $y i32) (result i32)
+    (local $k i32) (local $v v128) (local $vmn v128) (local $vmx v128) (local $vok v128)
+    (local $mn f64) (local $mx f64) (local $f f64) (local $n i32) (local $scale f64)
+    (local.set $vmn (f64x2.splat (f64.const inf)))
+    (local.set $vmx (f64x2.splat (f64.const -inf)))
+    (local.set $vok (v128.const i64x2 -1 -1))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $ord) (local.get $end)))
-      (local.set $f (f64.load (i32.add (local.get $row) (i32.shl (i32.load (local.get $ord)) (i32.const 3)))))
-      (f64.store (i32.shl (local.get $n) (i32.const 3)) (local.get $f))
-      (if (f64.eq (f64.sub (local.get $f) (local.get $f)) (f64.const 0))
-        (then
-          (local.set $n (i32.add (local.get $n) (i32.const 1)))
-          (local.set $mn (select (local.get $f) (local.get $mn) (f64.lt (local.get $f) (local.get $mn))))
-          (local.set $mx (select (local.get $f) (local.get $mx) (f64.gt (local.get $f) (local.get $mx))))))
-      (local.set $ord (i32.add (local.get $ord) (i32.const 4)))
+      (br_if $done (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $m)))
+      (local.set $v (v128.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3)))))
+      (local.set $vok (v128.and (local.get $vok) (f64x2.eq (f64x2.sub (local.get $v) (local.get $v)) (f64x2.splat (f64.const 0)))))
+      (local.set $vmn (f64x2.pmin (local.get $vmn) (local.get $v)))
+      (local.set $vmx (f64x2.pmax (local.get $vmx) (local.get $v)))
+      (local.set $k (i32.add (local.get $k) (i32.const 2)))
       (br $next)))
-    (if (i32.ne (local.get $n) (local.get $m)) (then (return (i32.add (local.get $n) (i32.const 1)))))
+    (local.set $mn (f64x2.extract_lane 0 (local.get $vmn)))
+    (local.set $f (f64x2.extract_lane 1 (local.get $vmn)))
+    (local.set $mn (select (local.get $f) (local.get $mn) (f64.lt (local.get $f) (local.get $mn))))
+    (local.set $mx (f64x2.extract_lane 0 (local.get $vmx)))
+    (local.set $f (f64x2.extract_lane 1 (local.get $vmx)))
+    (local.set $mx (select (local.get $f) (local.get $mx) (f64.gt (local.get $f) (local.get $mx))))
+    (if (i32.lt_s (local.get $k) (local.get $m))
+      (then
+        (local.set $f (f64.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3)))))
+        (if (f64.ne (f64.sub (local.get $f) (local.get $f)) (f64.const 0)) (then (local.set $vok (v128.const i64x2 0 0))))
+        (local.set $mn (select (local.get $f) (local.get $mn) (f64.lt (local.get $f) (local.get $mn))))
+        (local.set $mx (select (local.get $f) (local.get $mx) (f64.gt (local.get $f) (local.get $mx))))))
+    (if (i32.eqz (i64x2.all_true (local.get $vok)))
+      (then
+        ;; not all finite: the finite ones, in order, into IN for the caller
+        (local.set $k (i32.const 0))
+        (block $done (loop $next
+          (br_if $done (i32.ge_s (local.get $k) (local.get $m)))
+          (local.set $f (f64.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 3)))))
+          (f64.store (i32.shl (local.get $n) (i32.const 3)) (local.get $f))
+          (local.set $n (i32.add (local.get $n) (f64.eq (f64.sub (local.get $f) (local.get $f)) (f64.const 0))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $next)))
+        (return (i32.add (local.get $n) (i32.const 1)))))
     (local.set $scale (f64.div (f64.const 65535) (f64.sub (local.get $mx) (local.get $mn))))
     (if (i32.eqz (i32.and (f64.gt (local.get $scale) (f64.const 0)) (f64.lt (local.get $scale) (f64.const inf))))
-      (then (return (i32.add (local.get $m) (i32.const 1)))))
-    (if (call $prd (local.get $m) (local.get $mn) (local.get $mx) (local.get $w) (local.get $y))
-      (then (return (i32.add (local.get $m) (i32.const 1)))))
+      (then
+        (memory.copy (i32.const 0) (local.get $row) (i32.shl (local.get $m) (i32.const 3)))
+        (return (i32.add (local.get $m) (i32.const 1)))))
+    (if (call $prd (local.get $row) (local.get $m) (local.get $mn) (local.get $mx) (local.get $w) (local.get $y))
+      (then
+        (memory.copy (i32.const 0) (local.get $row) (i32.shl (local.get $m) (i32.const 3)))
+        (return (i32.add (local.get $m) (i32.const 1)))))
     (i32.const 0))
 )

@@ -21,7 +21,7 @@ function wasmSums(k: RankDotWasm, w: Float64Array, y: Float64Array, x: Float64Ar
   yv.set(y);
   const mn = Math.min(...x);
   const mx = Math.max(...x);
-  const status = k.prd(n, mn, mx, RankDotWasm.addressOf(wv, 0), RankDotWasm.addressOf(yv, 0));
+  const status = k.prd(0, n, mn, mx, RankDotWasm.addressOf(wv, 0), RankDotWasm.addressOf(yv, 0));
   expect([0, 1]).toContain(status);
   return status === 0 ? [...k.result] : undefined;
 }
@@ -74,35 +74,32 @@ describe("the WebAssembly ranking kernel (backtest/wasm/rank-dot.wat)", () => {
     expect(bits(wasmSums(new RankDotWasm([7, 7]), w2, y2, x2)!)).toEqual(bits(jsSums(w2, y2, x2)));
   });
 
-  it("day gathers row[order[j]] and ranks like prd; hands back what it cannot finish", () => {
-    const m = 300;
-    const rowLength = 2 * m;
-    const k = new RankDotWasm([rowLength, m, m], [m]);
-    const row = k.f64(rowLength);
-    const w = k.f64(m);
-    const y = k.f64(m);
-    const order = k.i32(m);
-    // A permutation of every other slot of the row: the gather must follow it.
-    const slots = Array.from({ length: m }, (_, j) => 2 * j).sort(() => rnd() - 0.5);
-    order.set(slots);
-    w.set(Float64Array.from({ length: m }, () => Math.round(rnd() * 200) / 2 - 50));
-    y.set(Float64Array.from({ length: m }, () => rnd() - 0.5));
-    const run = () => k.day(RankDotWasm.addressOf(row, 0), RankDotWasm.addressOf(order, 0), m, RankDotWasm.addressOf(w, 0), RankDotWasm.addressOf(y, 0));
-    for (let s = 0; s < rowLength; s++) row[s] = s % 2 === 0 ? rnd() : NaN; // odd slots are never read
-    const gathered = Float64Array.from(slots, (s) => row[s]!);
-    expect(run()).toBe(0);
-    expect(bits(k.result)).toEqual(bits(jsSums(w, y, gathered)));
-    // Not finite at two of the gathered slots: n + 1 back, the finite values in order in input.
-    row[slots[5]!] = NaN;
-    row[slots[200]!] = -Infinity;
-    expect(run()).toBe(m - 2 + 1);
-    expect(Array.from(k.input.subarray(0, m - 2))).toEqual(Array.from(gathered).filter((_, j) => j !== 5 && j !== 200));
-    // All finite but a range that cannot be keyed: m + 1, all of them in input.
-    row[slots[5]!] = 1e308;
-    row[slots[200]!] = -1e308;
-    expect(run()).toBe(m + 1);
-    expect(k.input[5]).toBe(1e308);
-    expect(k.input[200]).toBe(-1e308);
+  it("day ranks a label-ordered row like prd; hands back what it cannot finish", () => {
+    for (const m of [300, 301]) {
+      const k = new RankDotWasm([m + 1, m, m]);
+      // At an odd offset: rows of ICEvaluator's tile start wherever (nInst + 1)·d puts them.
+      const row = k.f64(m + 1).subarray(1);
+      const w = k.f64(m);
+      const y = k.f64(m);
+      w.set(Float64Array.from({ length: m }, () => Math.round(rnd() * 200) / 2 - 50));
+      y.set(Float64Array.from({ length: m }, () => rnd() - 0.5));
+      const run = () => k.day(RankDotWasm.addressOf(row, 0), m, RankDotWasm.addressOf(w, 0), RankDotWasm.addressOf(y, 0));
+      row.set(Float64Array.from({ length: m }, () => rnd()));
+      const values = Float64Array.from(row);
+      expect(run()).toBe(0);
+      expect(bits(k.result)).toEqual(bits(jsSums(w, y, values)));
+      // Not finite at two places (one of them the last, outside the vector pairs when m is odd):
+      // n + 1 back, the finite values in order in input.
+      row[5] = NaN;
+      row[m - 1] = -Infinity;
+      expect(run()).toBe(m - 2 + 1);
+      expect(Array.from(k.input.subarray(0, m - 2))).toEqual(Array.from(values).filter((_, j) => j !== 5 && j !== m - 1));
+      // All finite but a range that cannot be keyed: m + 1, all of them in input.
+      row[5] = 1e308;
+      row[m - 1] = -1e308;
+      expect(run()).toBe(m + 1);
+      expect(Array.from(k.input.subarray(0, m))).toEqual(Array.from(row));
+    }
   });
 
   it("refuses more room than it was made with", () => {
