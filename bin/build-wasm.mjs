@@ -1,5 +1,6 @@
-// Assembles the WebAssembly text modules (backtest/wasm/*.wat) into the TypeScript modules that
-// carry their bytes (backtest/wasm/*-wasm.ts), with wabt (a devDependency: users never assemble).
+// Assembles the WebAssembly text modules (backtest/wasm/*.wat, factors/kernels/wasm/*.wat) into
+// the TypeScript modules that carry their bytes (*-wasm.ts beside them), with wabt (a
+// devDependency: users never assemble).
 // `node bin/build-wasm.mjs` rewrites them; `--check` only says whether they are current (a test
 // runs it, so a .wat edited without reassembling fails the tests).
 import { Buffer } from "node:buffer";
@@ -8,14 +9,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "backtest", "wasm");
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const DIRS = [join(root, "backtest", "wasm"), join(root, "factors", "kernels", "wasm")];
 const FEATURES = { bulk_memory: true, saturating_float_to_int: true, simd: true };
 
 /** name.wat → [path of name-wasm.ts, its text]. */
 export async function assembleAll() {
   const wabt = await wabtInit();
   const out = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".wat")).sort()) {
+  for (const dir of DIRS) for (const file of readdirSync(dir).filter((f) => f.endsWith(".wat")).sort()) {
     const mod = wabt.parseWat(file, readFileSync(join(dir, file), "utf8"), FEATURES);
     mod.validate();
     const { buffer } = mod.toBinary({});

@@ -8,6 +8,7 @@
  * for measuring what it buys, and as a way out should a runtime lack WebAssembly.
  */
 import { WASM_BASE64 } from "./rank-dot-wasm.ts";
+import { wasmApi } from "../../factors/kernels/wasm/webassembly.ts";
 
 /** The most values prd ranks at a time (the input area; indices are packed into 16 bits). */
 const RANK_DOT_MAX = 1 << 16;
@@ -17,17 +18,7 @@ const RES = 1050624;
 const DATA = 1050688;
 const PAGE = 65536;
 
-// The few WebAssembly JS API members used, typed here (the project's lib settings carry no DOM types).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const wasm = wasmApi();
 
 let compiled: object | undefined;
 
