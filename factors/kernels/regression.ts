@@ -25,6 +25,7 @@ import { CoMode, coMomentAt, REPLAY_MAX_WINDOW, replayTimeRegression } from "./c
 import { Emit2, moments2Into, nonNegative } from "./moments.ts";
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
+import { maskedCorrKernel } from "./wasm/masked-corr.ts";
 
 /** qlib's `np.isclose(std, 0, atol=2e-5)`: Corr and Rsquare are NaN where a rolling std is this small. */
 export const QLIB_STD_EPS = 2e-5;
@@ -254,6 +255,24 @@ export function rollingCorr(
 ): void {
   const len = end - start;
   if (len <= 0) return;
+  const replay = Number.isInteger(n) && n >= 1;
+  const mode = qlibMask ? CoMode.QlibCorr : CoMode.Corr;
+  const kernel = qlibMask && Number.isInteger(n) && n >= 0 ? maskedCorrKernel(len) : undefined;
+  if (kernel !== undefined) {
+    // The WebAssembly kernel: the masked pass below (x and y side by side), which also checks that
+    // they are valid on the same days and lists the windows to recompute.
+    kernel.x.set(x.subarray(start, end));
+    kernel.y.set(y.subarray(start, end));
+    const listed = kernel.run(len, n === 0 || n > len ? len : n, 1 - TIE_MARGIN, TIE_MARGIN, replay);
+    if (listed >= 0) {
+      out.set(kernel.out.subarray(0, len), start);
+      for (let q = 0; q < listed; q++) {
+        const r = kernel.ties[q]!;
+        out[start + r] = coMomentAt(x, start, y, start, r, n, mode, scratch);
+      }
+      return;
+    }
+  }
   if (qlibMask && sameValidity(x, y, start, end)) {
     // Each series' own valid points are the pairwise ones: its own std comes out of the same pass.
     comoments(x, start, y, start, start, len, n, CORR_MASKED, out, undefined, undefined, false, scratch);
@@ -269,10 +288,9 @@ export function rollingCorr(
       }
     }
   }
-  if (!(Number.isInteger(n) && n >= 1)) return;
+  if (!replay) return;
   // Where correlations tie across instruments — exactly ±1 (two points, or collinear ones) or 0 —
   // the reference's last bit decides the rank: those windows are recomputed its way.
-  const mode = qlibMask ? CoMode.QlibCorr : CoMode.Corr;
   for (let r = 0; r < len; r++) {
     const v = out[start + r]!;
     const a = v < 0 ? -v : v;
