@@ -25,6 +25,7 @@
  * "consecutive same value" rule), as in the reference, which computes every
  * window two-pass. Cost: O(1) per cell whatever n; no allocation per call.
  */
+import { momentsKernel, type MomentsWasm, WANT_BAND, WANT_MEAN, WANT_STD, WANT_VAR, WANT_Z } from "./wasm/moments.ts";
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
 
@@ -281,6 +282,11 @@ export function moments2MultiInto(
   scratch: Scratch,
 ): void {
   if (len <= 0) return;
+  const kernel = momentsKernel(len);
+  if (kernel !== undefined) {
+    momentsByKernel(kernel, x, xo, outs, modes, oo, len, n, k);
+    return;
+  }
   if (outs.length === 1 && modes[0] === Emit2.Mean) {
     blockMean(x, xo, outs[0]!, oo, len, n, scratch);
     return;
@@ -404,6 +410,27 @@ export function moments2MultiInto(
       if (outBand !== undefined) outBand[o] = cnt > 1 ? base0 + off + k * Math.sqrt(m2 / (cnt - 1)) : 0 / 0;
     }
   }
+}
+
+/** moments2MultiInto by the WebAssembly kernel (./wasm/moments.ts): the same bits. */
+function momentsByKernel(
+  kernel: MomentsWasm, x: Float64Array, xo: number, outs: readonly Float64Array[], modes: Int32Array, oo: number, len: number, n: number, k: number,
+): void {
+  const w = blockWidth(n, len);
+  const { mean, variance, std, zscore, band } = routeEmit2(outs, modes);
+  const want =
+    (mean !== undefined ? WANT_MEAN : 0) |
+    (variance !== undefined ? WANT_VAR : 0) |
+    (std !== undefined ? WANT_STD : 0) |
+    (zscore !== undefined ? WANT_Z : 0) |
+    (band !== undefined ? WANT_BAND : 0);
+  kernel.x.set(x.subarray(xo, xo + len));
+  kernel.run(len, w, want, k);
+  if (mean !== undefined) mean.set(kernel.mean.subarray(0, len), oo);
+  if (variance !== undefined) variance.set(kernel.variance.subarray(0, len), oo);
+  if (std !== undefined) std.set(kernel.std.subarray(0, len), oo);
+  if (zscore !== undefined) zscore.set(kernel.zscore.subarray(0, len), oo);
+  if (band !== undefined) band.set(kernel.band.subarray(0, len), oo);
 }
 
 /**

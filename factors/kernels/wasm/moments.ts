@@ -1,0 +1,71 @@
+/**
+ * Rolling mean / variance / std / z-score / band of one series in WebAssembly (moments.wat):
+ * moments2MultiInto and blockMean of ../moments.ts with the same operations in the same order —
+ * the same bits — without the bounds and type checks of the JavaScript. The JavaScript kernels
+ * stay the definition; QUANTA_NO_WASM=1 in the environment runs them instead.
+ */
+import { wasmApi } from "./webassembly.ts";
+import { WASM_BASE64 } from "./moments-wasm.ts";
+
+const PAGE = 65536;
+
+let enabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTA_NO_WASM !== "1";
+
+/** Turns the kernel on or off for this thread (tests compare the two paths; off = the JavaScript kernels). */
+export function useWasmMoments(on: boolean): void {
+  enabled = on;
+}
+
+/** The statistics of a run (bits of `want`). */
+export const WANT_MEAN = 1;
+export const WANT_VAR = 2;
+export const WANT_STD = 4;
+export const WANT_Z = 8;
+export const WANT_BAND = 16;
+
+type Run = (len: number, w: number, c8: number, want: number, k: number) => void;
+
+let compiled: object | undefined;
+
+/** One instance and its memory, for series of up to `cap` days (see the .wat's layout). */
+export class MomentsWasm {
+  /** The series (write x[0..len) before run). */
+  readonly x: Float64Array;
+  /** The statistics after run (those asked for). */
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+  readonly std: Float64Array;
+  readonly zscore: Float64Array;
+  readonly band: Float64Array;
+  private readonly exec: Run;
+
+  constructor(readonly cap: number) {
+    const api = wasmApi();
+    compiled ??= new api.Module(Buffer.from(WASM_BASE64, "base64"));
+    const c8 = 8 * cap;
+    // Made at its final size, never grown (a grown memory detaches its old buffer: see ../../../backtest/wasm/rank-dot.ts).
+    const memory = new api.Memory({ initial: Math.ceil((12 * c8) / PAGE) });
+    this.exec = new api.Instance(compiled, { env: { memory } }).exports.run as Run;
+    const at = (k: number) => new Float64Array(memory.buffer, k * c8, cap);
+    this.x = at(0);
+    this.mean = at(1);
+    this.variance = at(2);
+    this.std = at(3);
+    this.zscore = at(4);
+    this.band = at(5);
+  }
+
+  /** The statistics in `want` (WANT_* bits) of x[0..len), windows of w days (1 ≤ w ≤ len ≤ cap); band = mean + k·std. */
+  run(len: number, w: number, want: number, k: number): void {
+    this.exec(len, w, 8 * this.cap, want, k);
+  }
+}
+
+let kernel: MomentsWasm | undefined;
+
+/** This thread's kernel for series of len days, or undefined when WebAssembly is off. A longer series than any before gets a new instance. */
+export function momentsKernel(len: number): MomentsWasm | undefined {
+  if (!enabled) return undefined;
+  if (kernel === undefined || kernel.cap < len) kernel = new MomentsWasm(Math.max(len, 2048));
+  return kernel;
+}
