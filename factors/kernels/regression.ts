@@ -25,7 +25,7 @@ import { CoMode, coMomentAt, REPLAY_MAX_WINDOW, replayTimeRegression } from "./c
 import { Emit2, moments2Into, nonNegative } from "./moments.ts";
 import { defaultScratch } from "./scratch.ts";
 import type { Scratch } from "./scratch.ts";
-import { maskedCorrKernel } from "./wasm/masked-corr.ts";
+import { comomentsKernel } from "./wasm/comoments.ts";
 
 /** qlib's `np.isclose(std, 0, atol=2e-5)`: Corr and Rsquare are NaN where a rolling std is this small. */
 export const QLIB_STD_EPS = 2e-5;
@@ -257,7 +257,7 @@ export function rollingCorr(
   if (len <= 0) return;
   const replay = Number.isInteger(n) && n >= 1;
   const mode = qlibMask ? CoMode.QlibCorr : CoMode.Corr;
-  const kernel = qlibMask && Number.isInteger(n) && n >= 0 ? maskedCorrKernel(len) : undefined;
+  const kernel = qlibMask && Number.isInteger(n) && n >= 0 ? comomentsKernel(len) : undefined;
   if (kernel !== undefined) {
     // The WebAssembly kernel: the masked pass below (x and y side by side), which also checks that
     // they are valid on the same days and lists the windows to recompute.
@@ -354,6 +354,16 @@ export function rollingTimeRegression(
   // covariances that mining evaluates by the thousand, whose values already agree to ~1e-15.
   if (len > 0 && qlibMask && replays(n)) {
     replayTimeRegression(y, start, start, len, n, outs, true, scratch);
+    return;
+  }
+  const kernel = len > 0 && Number.isInteger(n) && n >= 0 ? comomentsKernel(len) : undefined;
+  if (kernel !== undefined) {
+    // The WebAssembly kernel: the same pass (time and y side by side).
+    kernel.y.set(y.subarray(start, end));
+    kernel.runTime(len, n === 0 || n > len ? len : n, qlibMask);
+    if (outs.beta !== undefined) outs.beta.set(kernel.out.subarray(0, len), start);
+    if (outs.r2 !== undefined) outs.r2.set(kernel.r2.subarray(0, len), start);
+    if (outs.resi !== undefined) outs.resi.set(kernel.resi.subarray(0, len), start);
     return;
   }
   comoments(null, 0, y, start, start, len, n, REG, outs.beta, outs.r2, outs.resi, qlibMask, scratch);

@@ -1,27 +1,28 @@
 /**
- * qlib's Corr of two series valid on the same days, in WebAssembly (masked-corr.wat): the block
- * co-moment pass of ../regression.ts (its CORR_MASKED mode) with the same operations in the same
- * order — the same bits — x's and y's halves of each step in the two lanes of a vector. The
- * JavaScript pass stays the definition; QUANTA_NO_WASM=1 in the environment runs it instead.
+ * The block co-moment pass of ../regression.ts in WebAssembly (comoments.wat), in two modes:
+ * qlib's Corr of two series valid on the same days (CORR_MASKED) and the regression on time (REG
+ * on the day's index). The same operations in the same order — the same bits — x's and y's halves
+ * of each step in the two lanes of a vector. The JavaScript pass stays the definition;
+ * QUANTA_NO_WASM=1 in the environment runs it instead.
  */
 import { wasmApi } from "./webassembly.ts";
-import { WASM_BASE64 } from "./masked-corr-wasm.ts";
+import { WASM_BASE64 } from "./comoments-wasm.ts";
 
 const PAGE = 65536;
 
 let enabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTA_NO_WASM !== "1";
 
 /** Turns the kernel on or off for this thread (tests compare the two paths; off = the JavaScript pass). */
-export function useWasmMaskedCorr(on: boolean): void {
+export function useWasmComoments(on: boolean): void {
   enabled = on;
 }
 
-type Run = (len: number, w: number, c8: number, near1: number, near0: number, replay: number) => number;
+type Run = (len: number, w: number, c8: number, near1: number, near0: number, flag: number, time: number) => number;
 
 let compiled: object | undefined;
 
 /** One instance and its memory, for series of up to `cap` days (see the .wat's layout). */
-export class MaskedCorrWasm {
+export class ComomentsWasm {
   /** The two series (write x[0..len), y[0..len) before run). */
   readonly x: Float64Array;
   readonly y: Float64Array;
@@ -29,6 +30,9 @@ export class MaskedCorrWasm {
   readonly out: Float64Array;
   /** The days run listed (see run). */
   readonly ties: Int32Array;
+  /** After runTime: R² and today's residual (the slopes are in `out`). */
+  readonly r2: Float64Array;
+  readonly resi: Float64Array;
   private readonly exec: Run;
 
   constructor(readonly cap: number) {
@@ -36,12 +40,14 @@ export class MaskedCorrWasm {
     compiled ??= new api.Module(Buffer.from(WASM_BASE64, "base64"));
     const c8 = 8 * cap;
     // Made at its final size, never grown (a grown memory detaches its old buffer: see ../../../backtest/wasm/rank-dot.ts).
-    const memory = new api.Memory({ initial: Math.ceil((11 * c8 + 4 * cap) / PAGE) });
+    const memory = new api.Memory({ initial: Math.ceil((14 * c8) / PAGE) });
     this.exec = new api.Instance(compiled, { env: { memory } }).exports.run as Run;
     this.x = new Float64Array(memory.buffer, 0, cap);
     this.y = new Float64Array(memory.buffer, c8, cap);
     this.out = new Float64Array(memory.buffer, 2 * c8, cap);
     this.ties = new Int32Array(memory.buffer, 11 * c8, cap);
+    this.r2 = new Float64Array(memory.buffer, 12 * c8, cap);
+    this.resi = new Float64Array(memory.buffer, 13 * c8, cap);
   }
 
   /**
@@ -50,15 +56,24 @@ export class MaskedCorrWasm {
    * in ties[0..count): with `replay`, those whose |correlation| is ≥ near1 or ≤ near0.
    */
   run(len: number, w: number, near1: number, near0: number, replay: boolean): number {
-    return this.exec(len, w, 8 * this.cap, near1, near0, replay ? 1 : 0);
+    return this.exec(len, w, 8 * this.cap, near1, near0, replay ? 1 : 0, 0);
+  }
+
+  /**
+   * The regression of y[0..len) on the day's index over windows of w days (1 ≤ w ≤ len ≤ cap):
+   * slopes into `out`, R² into `r2` (NaN where y's std is ≤ 2e-5 when `mask`), today's residual
+   * into `resi`. (x is not read.)
+   */
+  runTime(len: number, w: number, mask: boolean): void {
+    this.exec(len, w, 8 * this.cap, 0, 0, mask ? 1 : 0, 1);
   }
 }
 
-let kernel: MaskedCorrWasm | undefined;
+let kernel: ComomentsWasm | undefined;
 
 /** This thread's kernel for series of len days, or undefined when WebAssembly is off. A longer series than any before gets a new instance. */
-export function maskedCorrKernel(len: number): MaskedCorrWasm | undefined {
+export function comomentsKernel(len: number): ComomentsWasm | undefined {
   if (!enabled) return undefined;
-  if (kernel === undefined || kernel.cap < len) kernel = new MaskedCorrWasm(Math.max(len, 2048));
+  if (kernel === undefined || kernel.cap < len) kernel = new ComomentsWasm(Math.max(len, 2048));
   return kernel;
 }

@@ -1,21 +1,21 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { lehmer } from "../../helpers/sort-inputs.ts";
-import { rollingCorr } from "../../../factors/kernels/regression.ts";
-import { MaskedCorrWasm, useWasmMaskedCorr } from "../../../factors/kernels/wasm/masked-corr.ts";
+import { rollingCorr, rollingTimeRegression } from "../../../factors/kernels/regression.ts";
+import { ComomentsWasm, useWasmComoments } from "../../../factors/kernels/wasm/comoments.ts";
 import { Scratch } from "../../../factors/kernels/scratch.ts";
 
 const bits = (xs: ArrayLike<number>): string[] => Array.from(xs, (v) => (Object.is(v, -0) ? "-0" : String(v)));
 
 /** qlib's Corr(x, y, n) over [start, end), with or without the kernel. */
 function corr(x: Float64Array, y: Float64Array, start: number, end: number, n: number, wasm: boolean): Float64Array {
-  useWasmMaskedCorr(wasm);
+  useWasmComoments(wasm);
   const out = new Float64Array(x.length).fill(7); // not NaN: a cell the kernel forgets shows
   rollingCorr(x, y, out, start, end, n, true, new Scratch());
   return out;
 }
 
-describe("the WebAssembly masked correlation (factors/kernels/wasm/masked-corr.wat)", () => {
-  afterEach(() => useWasmMaskedCorr(true));
+describe("the WebAssembly co-moment pass (factors/kernels/wasm/comoments.wat)", () => {
+  afterEach(() => useWasmComoments(true));
 
   const rnd = lehmer(31);
   /** Close-like and volume-like series, missing on the same days unless `apart`. */
@@ -47,8 +47,29 @@ describe("the WebAssembly masked correlation (factors/kernels/wasm/masked-corr.w
     });
   }
 
+  it("the regression on time (windows the replay does not take) gives the JavaScript pass's bits", () => {
+    for (const kind of ["prices and volumes", "suspensions"]) {
+      for (const len of [1, 3, 70, 400]) {
+        const [x] = pair(len + 6, kind);
+        for (const n of [0, 2, 33, 40, 60, 1000]) {
+          for (const mask of [true, false]) {
+            const run = (wasm: boolean) => {
+              useWasmComoments(wasm);
+              const outs = { beta: new Float64Array(x.length).fill(7), r2: new Float64Array(x.length).fill(7), resi: new Float64Array(x.length).fill(7) };
+              rollingTimeRegression(x, outs, 3, len + 3, n, mask, new Scratch());
+              return outs;
+            };
+            const a = run(true);
+            const b = run(false);
+            for (const k of ["beta", "r2", "resi"] as const) expect(bits(a[k]), `${kind} len ${len} n ${n} mask ${mask} ${k}`).toEqual(bits(b[k]));
+          }
+        }
+      }
+    }
+  });
+
   it("lists the windows near ±1 and 0, and says when the series are not valid on the same days", () => {
-    const k = new MaskedCorrWasm(16);
+    const k = new ComomentsWasm(16);
     const x = [1, 2, 3, 4, 5, 6, 7, 8];
     k.x.set(x);
     k.y.set(x.map((v) => (v % 3) * 2)); // perfectly correlated over some 2-day windows
