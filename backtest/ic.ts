@@ -63,9 +63,11 @@ export interface LabelCrossSectionsData {
   readonly rankDev: Float64Array;
   readonly rankSs: Float64Array;
   /**
-   * positions[k × nInst + i]: instrument i's place in date k's label order (an index into that
-   * date's slice of `order`), or nInst when it is not among them: where ICEvaluator's transpose
-   * puts its factor value, so that each date's values come out in label order.
+   * Where ICEvaluator's transpose puts each factor value, so that each date's values come out in
+   * label order: for date k = 8·g + d (d < 8) and instrument i, positions[(g·nInst + i)·8 + d] =
+   * d·(nInst + 1) + the instrument's place in date k's label order (an index into that date's
+   * slice of `order`), or d·(nInst + 1) + nInst when it is not among them. Laid out by tile,
+   * instrument, date: the transpose reads it in one sequential stream.
    */
   readonly positions: Int32Array;
 }
@@ -97,14 +99,19 @@ function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricW
   const rankDev = sharedF64(total);
   const ss = sharedF64(nd);
   const rankSs = sharedF64(nd);
-  const positions = sharedI32(nd * nInst).fill(nInst);
+  const positions = sharedI32(Math.ceil(nd / TILE_DATES) * TILE_DATES * nInst);
   for (let k = 0; k < nd; k++) {
     const o0 = offsets[k]!;
     const m = offsets[k + 1]! - o0;
     const ys = values.subarray(o0, o0 + m);
     ss[k] = deviations(ys, m, dev.subarray(o0, o0 + m));
     rankSs[k] = rankDeviationsOfSorted(ys, m, rankDev.subarray(o0, o0 + m));
-    for (let j = 0; j < m; j++) positions[k * nInst + order[o0 + j]!] = j;
+    // this date's slots: (tile, instrument, date in tile) → row start + place (+ nInst: not in the set)
+    const d = k % TILE_DATES;
+    const at = (k - d) * nInst + d;
+    const row = d * (nInst + 1);
+    for (let i = 0; i < nInst; i++) positions[at + i * TILE_DATES] = row + nInst;
+    for (let j = 0; j < m; j++) positions[at + order[o0 + j]! * TILE_DATES] = row + j;
   }
   return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs, positions };
 }
@@ -287,37 +294,23 @@ const TILE_DATES = 8;
 
 /**
  * Row d of the tile (at d × (nInst + 1)) receives date col + d of the factor in the label's order of
- * that date: tile[d × (nInst + 1) + positions[pb + d × nInst + i]] = factor[i × nDates + col + d],
- * for d < kk and every instrument i — an instrument outside the date's label set goes to the row's
- * last slot (position nInst), which nothing reads. So each date's values lie in one contiguous run
- * in label order, ready for the ranking, with no gather through the label's order afterwards (that
- * gather, an indirect load per value, cost about as much as the rest of the transpose). A function
- * of its own, so the hot loop is optimised apart from daily's: daily, optimised mid-loop during its
- * first factor, deoptimised at the next (the kernel's branch had had no type feedback yet).
+ * that date, for d < kk and every instrument i: factor[i × nDates + col + d] goes to
+ * tile[positions[pb + i × 8 + d]] (LabelCrossSections.positions: pb is the tile's start there) —
+ * an instrument outside the date's label set to the row's last slot, which nothing reads. So each
+ * date's values lie in one contiguous run in label order, ready for the ranking, with no gather
+ * through the label's order afterwards (that gather, an indirect load per value, cost about as much
+ * as the rest of the transpose). A function of its own, so the hot loop is optimised apart from
+ * daily's: daily, optimised mid-loop during its first factor, deoptimised at the next (the kernel's
+ * branch had had no type feedback yet).
  */
-function transposeTile(
-  factor: Float64Array, nDates: number, col: number, kk: number, tile: Float64Array, nInst: number, positions: Int32Array, pb: number,
-): void {
-  const w = nInst + 1;
+function transposeTile(factor: Float64Array, nDates: number, col: number, kk: number, tile: Float64Array, nInst: number, positions: Int32Array, pb: number): void {
   if (kk === TILE_DATES) {
     // A whole tile (all but the window's last): an instrument's 8 values loaded first, then
     // stored, in straight-line code — 2× faster than the loop over d, whose loads V8 must keep
     // after the previous stores (tile and factor might alias).
-    const w2 = 2 * w;
-    const w3 = 3 * w;
-    const w4 = 4 * w;
-    const w5 = 5 * w;
-    const w6 = 6 * w;
-    const w7 = 7 * w;
-    const p1 = pb + nInst;
-    const p2 = pb + 2 * nInst;
-    const p3 = pb + 3 * nInst;
-    const p4 = pb + 4 * nInst;
-    const p5 = pb + 5 * nInst;
-    const p6 = pb + 6 * nInst;
-    const p7 = pb + 7 * nInst;
     for (let i = 0; i < nInst; i++) {
       const b = i * nDates + col;
+      const q = pb + i * TILE_DATES;
       const v0 = factor[b]!;
       const v1 = factor[b + 1]!;
       const v2 = factor[b + 2]!;
@@ -326,20 +319,21 @@ function transposeTile(
       const v5 = factor[b + 5]!;
       const v6 = factor[b + 6]!;
       const v7 = factor[b + 7]!;
-      tile[positions[pb + i]!] = v0;
-      tile[w + positions[p1 + i]!] = v1;
-      tile[w2 + positions[p2 + i]!] = v2;
-      tile[w3 + positions[p3 + i]!] = v3;
-      tile[w4 + positions[p4 + i]!] = v4;
-      tile[w5 + positions[p5 + i]!] = v5;
-      tile[w6 + positions[p6 + i]!] = v6;
-      tile[w7 + positions[p7 + i]!] = v7;
+      tile[positions[q]!] = v0;
+      tile[positions[q + 1]!] = v1;
+      tile[positions[q + 2]!] = v2;
+      tile[positions[q + 3]!] = v3;
+      tile[positions[q + 4]!] = v4;
+      tile[positions[q + 5]!] = v5;
+      tile[positions[q + 6]!] = v6;
+      tile[positions[q + 7]!] = v7;
     }
     return;
   }
   for (let i = 0; i < nInst; i++) {
     const b = i * nDates + col;
-    for (let d = 0; d < kk; d++) tile[d * w + positions[pb + d * nInst + i]!] = factor[b + d]!;
+    const q = pb + i * TILE_DATES;
+    for (let d = 0; d < kk; d++) tile[positions[q + d]!] = factor[b + d]!;
   }
 }
 
