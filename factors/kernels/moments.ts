@@ -56,6 +56,14 @@ function blockWidth(n: number, len: number): number {
 function blockSum(x: Float64Array, xo: number, out: Float64Array, oo: number, len: number, n: number, scratch: Scratch): void {
   if (len <= 0) return;
   const w = blockWidth(n, len);
+  const kernel = momentsKernel(len);
+  if (kernel !== undefined) {
+    // By the WebAssembly kernel: the same additions in the same order.
+    kernel.x.set(x.subarray(xo, xo + len));
+    kernel.sum(len, w);
+    out.set(kernel.mean.subarray(0, len), oo);
+    return;
+  }
   const sufAcc = scratch.f64(0, w);
   const sufCnt = scratch.f64(1, w);
   for (let b0 = 0; b0 < len; b0 += w) {

@@ -1,6 +1,6 @@
 /**
- * Rolling mean / variance / std / z-score / band of one series in WebAssembly (moments.wat):
- * moments2MultiInto and blockMean of ../moments.ts with the same operations in the same order —
+ * Rolling mean / variance / std / z-score / band and sum of one series in WebAssembly (moments.wat):
+ * moments2MultiInto, blockMean and blockSum of ../moments.ts with the same operations in the same order —
  * the same bits — without the bounds and type checks of the JavaScript. The JavaScript kernels
  * stay the definition; QUANTA_NO_WASM=1 in the environment runs them instead.
  */
@@ -24,6 +24,7 @@ export const WANT_Z = 8;
 export const WANT_BAND = 16;
 
 type Run = (len: number, w: number, c8: number, want: number, k: number) => void;
+type Sum = (len: number, w: number, c8: number) => void;
 
 let compiled: object | undefined;
 
@@ -38,6 +39,7 @@ export class MomentsWasm {
   readonly zscore: Float64Array;
   readonly band: Float64Array;
   private readonly exec: Run;
+  private readonly execSum: Sum;
 
   constructor(readonly cap: number) {
     const api = wasmApi();
@@ -45,7 +47,9 @@ export class MomentsWasm {
     const c8 = 8 * cap;
     // Made at its final size, never grown (a grown memory detaches its old buffer: see ../../../backtest/wasm/rank-dot.ts).
     const memory = new api.Memory({ initial: Math.ceil((12 * c8) / PAGE) });
-    this.exec = new api.Instance(compiled, { env: { memory } }).exports.run as Run;
+    const exports = new api.Instance(compiled, { env: { memory } }).exports;
+    this.exec = exports.run as Run;
+    this.execSum = exports.sum as Sum;
     const at = (k: number) => new Float64Array(memory.buffer, k * c8, cap);
     this.x = at(0);
     this.mean = at(1);
@@ -58,6 +62,11 @@ export class MomentsWasm {
   /** The statistics in `want` (WANT_* bits) of x[0..len), windows of w days (1 ≤ w ≤ len ≤ cap); band = mean + k·std. */
   run(len: number, w: number, want: number, k: number): void {
     this.exec(len, w, 8 * this.cap, want, k);
+  }
+
+  /** The window sums of x[0..len) (blockSum), windows of w days (1 ≤ w ≤ len ≤ cap), into `mean`. */
+  sum(len: number, w: number): void {
+    this.execSum(len, w, 8 * this.cap);
   }
 }
 

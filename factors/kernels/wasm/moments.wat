@@ -1,5 +1,5 @@
-;; Rolling mean, variance, std, z-score and band of one series — moments2MultiInto and blockMean in
-;; ../moments.ts (the block scheme: each window a suffix of the previous n-day block and a prefix of
+;; Rolling mean, variance, std, z-score and band of one series, and its window sums —
+;; moments2MultiInto, blockMean and blockSum in ../moments.ts (the block scheme: each window a suffix of the previous n-day block and a prefix of
 ;; its own, each part summed around its first valid point, merged with Chan's formula; the mean as
 ;; the window's minimum plus Σ(x − min)/count) with the same operations in the same order, so the
 ;; same bits. Assembled by bin/build-wasm.mjs into moments-wasm.ts; the JavaScript kernels stay the
@@ -8,7 +8,8 @@
 ;; Memory (the caller's, made for series of up to `cap` days; c8 = 8·cap bytes): X f64 @0 (the
 ;; series), the outputs MEAN, VAR, STD, Z, BAND @c8 … 5·c8, then the suffix parts, one entry per
 ;; day of a block: count @6·c8, anchor @7·c8, mean offset @8·c8, central sum of squares @9·c8,
-;; minimum @10·c8, Σ(x − anchor) @11·c8. 12·c8 bytes in all.
+;; minimum @10·c8, Σ(x − anchor) @11·c8 (`sum`: its suffix sums @7·c8, i32 counts @6·c8). 12·c8 bytes
+;; in all.
 (module
   (import "env" "memory" (memory 1))
 
@@ -161,6 +162,62 @@
               (then (f64.store (i32.add (local.get $o) (i32.mul (local.get $c8) (i32.const 5)))
                 (select (f64.add (f64.add (local.get $base0) (local.get $off)) (f64.mul (local.get $k) (local.get $std))) (f64.const nan)
                   (f64.gt (local.get $cnt) (f64.const 1))))))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br_if $prefix (i32.lt_s (local.get $t) (local.get $b1))))
+      (local.set $b0 (local.get $b1))
+      (br $block)))
+  )
+;; sum(len, w, c8): MEAN's area receives Σ of the valid values of each window of w days (NaN where
+  ;; none) — blockSum in ../moments.ts: each suffix of the previous block summed latest day first,
+  ;; each prefix of this one oldest first, the two added. The suffix sums go to the anchor area,
+  ;; their counts to the count area.
+  (func (export "sum") (param $len i32) (param $w i32) (param $c8 i32)
+    (local $b0 i32) (local $b1 i32) (local $base i32) (local $s i32) (local $t i32) (local $o i32)
+    (local $acc f64) (local $c i32) (local $v f64) (local $cnt i32) (local $acc2 i32)
+    (local.set $cnt (i32.mul (local.get $c8) (i32.const 6)))
+    (local.set $acc2 (i32.mul (local.get $c8) (i32.const 7)))
+    (block $blocks (loop $block
+      (br_if $blocks (i32.ge_s (local.get $b0) (local.get $len)))
+      (local.set $b1 (select (i32.add (local.get $b0) (local.get $w)) (local.get $len)
+        (i32.lt_s (i32.add (local.get $b0) (local.get $w)) (local.get $len))))
+      (local.set $base (i32.sub (local.get $b0) (local.get $w)))
+      (if (i32.gt_s (local.get $b0) (i32.const 0))
+        (then
+          (local.set $acc (f64.const 0))
+          (local.set $c (i32.const 0))
+          (local.set $s (i32.sub (local.get $b0) (i32.const 1)))
+          (loop $suffix
+            (local.set $v (f64.load (i32.shl (local.get $s) (i32.const 3))))
+            (if (f64.eq (f64.sub (local.get $v) (local.get $v)) (f64.const 0))
+              (then
+                (local.set $acc (f64.add (local.get $acc) (local.get $v)))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))))
+            (local.set $o (i32.shl (i32.sub (local.get $s) (local.get $base)) (i32.const 3)))
+            (f64.store (i32.add (local.get $acc2) (local.get $o)) (local.get $acc))
+            (i32.store (i32.add (local.get $cnt) (local.get $o)) (local.get $c))
+            (local.set $s (i32.sub (local.get $s) (i32.const 1)))
+            (br_if $suffix (i32.ge_s (local.get $s) (local.get $base))))))
+      (local.set $acc (f64.const 0))
+      (local.set $c (i32.const 0))
+      (local.set $t (local.get $b0))
+      (loop $prefix
+        (local.set $v (f64.load (i32.shl (local.get $t) (i32.const 3))))
+        (if (f64.eq (f64.sub (local.get $v) (local.get $v)) (f64.const 0))
+          (then
+            (local.set $acc (f64.add (local.get $acc) (local.get $v)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))))
+        (local.set $s (i32.add (i32.sub (local.get $t) (local.get $w)) (i32.const 1)))
+        (if (i32.and (i32.gt_s (local.get $b0) (i32.const 0)) (i32.lt_s (local.get $s) (local.get $b0)))
+          (then
+            (local.set $o (i32.shl (i32.sub (local.get $s) (local.get $base)) (i32.const 3)))
+            (f64.store (i32.add (local.get $c8) (i32.shl (local.get $t) (i32.const 3)))
+              (select
+                (f64.add (f64.load (i32.add (local.get $acc2) (local.get $o))) (local.get $acc))
+                (f64.const nan)
+                (i32.gt_s (i32.add (local.get $c) (i32.load (i32.add (local.get $cnt) (local.get $o)))) (i32.const 0)))))
+          (else
+            (f64.store (i32.add (local.get $c8) (i32.shl (local.get $t) (i32.const 3)))
+              (select (local.get $acc) (f64.const nan) (i32.gt_s (local.get $c) (i32.const 0))))))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br_if $prefix (i32.lt_s (local.get $t) (local.get $b1))))
       (local.set $b0 (local.get $b1))

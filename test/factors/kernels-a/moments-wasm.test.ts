@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { lehmer } from "../../helpers/sort-inputs.ts";
-import { Emit2, moments2MultiInto } from "../../../factors/kernels/moments.ts";
+import { Emit2, moments2MultiInto, rollingSum } from "../../../factors/kernels/moments.ts";
 import { useWasmMoments } from "../../../factors/kernels/wasm/moments.ts";
 import { Scratch } from "../../../factors/kernels/scratch.ts";
 
@@ -47,6 +47,23 @@ describe("the WebAssembly rolling moments (factors/kernels/wasm/moments.wat)", (
       }
     });
   }
+
+  it("window sums give the JavaScript kernel's bits", () => {
+    for (const [name, make] of Object.entries(series)) {
+      for (const len of [1, 2, 9, 64, 301]) {
+        const x = make(len + 5);
+        for (const n of [0, 1, 2, 5, 10, 20, 60, 1000]) {
+          const sums = (wasm: boolean) => {
+            useWasmMoments(wasm);
+            const out = new Float64Array(x.length).fill(7);
+            rollingSum(x, out, 3, len + 3, n, new Scratch());
+            return out;
+          };
+          expect(bits(sums(true)), `${name} len ${len} n ${n}`).toEqual(bits(sums(false)));
+        }
+      }
+    }
+  });
 
   it("writes the statistics asked for at their offset, nothing else", () => {
     const x = series["prices with gaps"]!(50);
