@@ -8,7 +8,7 @@
  * for measuring what it buys, and as a way out should a runtime lack WebAssembly.
  */
 import { WASM_BASE64 } from "./rank-dot-wasm.ts";
-import { wasmApi } from "../../factors/kernels/wasm/webassembly.ts";
+import { WasmModule, wasmKernelsEnabled } from "../../factors/kernels/wasm/webassembly.ts";
 
 /** The most values prd ranks at a time (the input area; indices are packed into 16 bits). */
 const RANK_DOT_MAX = 1 << 16;
@@ -16,18 +16,15 @@ const IN = 0;
 const RES = 1050624;
 /** The first byte of the caller's area (after the kernel's own arrays), 64-byte aligned. */
 const DATA = 1050688;
-const PAGE = 65536;
 
-const wasm = wasmApi();
-
-let compiled: object | undefined;
+const wasmModule = new WasmModule(WASM_BASE64);
 
 /** Bytes an array of n doubles takes, rounded up to 64 (each starts on a cache line). */
 function padded(n: number): number {
   return (8 * Math.max(0, n) + 63) & ~63;
 }
 
-export const wasmRankDotEnabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTA_NO_WASM !== "1";
+export const wasmRankDotEnabled = wasmKernelsEnabled;
 
 type Prd = (x: number, n: number, mn: number, mx: number, w: number, y: number) => number;
 type Day = (row: number, m: number, w: number, y: number) => number;
@@ -61,16 +58,11 @@ export class RankDotWasm {
    * and `i32` in turn.
    */
   constructor(lengths: readonly number[], i32Lengths: readonly number[] = []) {
-    compiled ??= new wasm.Module(Buffer.from(WASM_BASE64, "base64"));
     this.end = DATA + lengths.reduce((s, n) => s + padded(n), 0) + i32Lengths.reduce((s, n) => s + padded(Math.ceil(n / 2)), 0);
-    // Made at its final size and never grown: growing detaches the old buffer, and after one
-    // detached ArrayBuffer V8 checks every typed array access of the thread for detachment (the
-    // factor kernels ran ~30 % slower).
-    const memory = new wasm.Memory({ initial: Math.ceil(this.end / PAGE) });
-    const instance = new wasm.Instance(compiled, { env: { memory } });
-    this.buffer = memory.buffer;
-    this.prd = instance.exports.prd as Prd;
-    this.day = instance.exports.day as Day;
+    const { buffer, exports } = wasmModule.instantiate(this.end);
+    this.buffer = buffer;
+    this.prd = exports.prd as Prd;
+    this.day = exports.day as Day;
     this.input = new Float64Array(this.buffer, IN, RANK_DOT_MAX);
     this.result = new Float64Array(this.buffer, RES, 4);
   }

@@ -5,21 +5,12 @@
  * of each step in the two lanes of a vector. The JavaScript pass stays the definition;
  * QUANTA_NO_WASM=1 in the environment runs it instead.
  */
-import { wasmApi } from "./webassembly.ts";
+import { KernelSlot, WasmModule } from "./webassembly.ts";
 import { WASM_BASE64 } from "./comoments-wasm.ts";
-
-const PAGE = 65536;
-
-let enabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTA_NO_WASM !== "1";
-
-/** Turns the kernel on or off for this thread (tests compare the two paths; off = the JavaScript pass). */
-export function useWasmComoments(on: boolean): void {
-  enabled = on;
-}
 
 type Run = (len: number, w: number, c8: number, near1: number, near0: number, flag: number, time: number) => number;
 
-let compiled: object | undefined;
+const wasmModule = new WasmModule(WASM_BASE64);
 
 /** One instance and its memory, for series of up to `cap` days (see the .wat's layout). */
 export class ComomentsWasm {
@@ -36,18 +27,15 @@ export class ComomentsWasm {
   private readonly exec: Run;
 
   constructor(readonly cap: number) {
-    const api = wasmApi();
-    compiled ??= new api.Module(Buffer.from(WASM_BASE64, "base64"));
     const c8 = 8 * cap;
-    // Made at its final size, never grown (a grown memory detaches its old buffer: see ../../../backtest/wasm/rank-dot.ts).
-    const memory = new api.Memory({ initial: Math.ceil((14 * c8) / PAGE) });
-    this.exec = new api.Instance(compiled, { env: { memory } }).exports.run as Run;
-    this.x = new Float64Array(memory.buffer, 0, cap);
-    this.y = new Float64Array(memory.buffer, c8, cap);
-    this.out = new Float64Array(memory.buffer, 2 * c8, cap);
-    this.ties = new Int32Array(memory.buffer, 11 * c8, cap);
-    this.r2 = new Float64Array(memory.buffer, 12 * c8, cap);
-    this.resi = new Float64Array(memory.buffer, 13 * c8, cap);
+    const { buffer, exports } = wasmModule.instantiate(14 * c8);
+    this.exec = exports.run as Run;
+    this.x = new Float64Array(buffer, 0, cap);
+    this.y = new Float64Array(buffer, c8, cap);
+    this.out = new Float64Array(buffer, 2 * c8, cap);
+    this.ties = new Int32Array(buffer, 11 * c8, cap);
+    this.r2 = new Float64Array(buffer, 12 * c8, cap);
+    this.resi = new Float64Array(buffer, 13 * c8, cap);
   }
 
   /**
@@ -69,11 +57,14 @@ export class ComomentsWasm {
   }
 }
 
-let kernel: ComomentsWasm | undefined;
+const slot = new KernelSlot((cap) => new ComomentsWasm(cap));
 
-/** This thread's kernel for series of len days, or undefined when WebAssembly is off. A longer series than any before gets a new instance. */
+/** Turns the kernel on or off for this thread (tests compare the two paths; off = the JavaScript pass). */
+export function useWasmComoments(on: boolean): void {
+  slot.use(on);
+}
+
+/** This thread's kernel for series of len days, or undefined when it is off. */
 export function comomentsKernel(len: number): ComomentsWasm | undefined {
-  if (!enabled) return undefined;
-  if (kernel === undefined || kernel.cap < len) kernel = new ComomentsWasm(Math.max(len, 2048));
-  return kernel;
+  return slot.get(len);
 }

@@ -4,17 +4,8 @@
  * the same bits — without the bounds and type checks of the JavaScript. The JavaScript kernels
  * stay the definition; QUANTA_NO_WASM=1 in the environment runs them instead.
  */
-import { wasmApi } from "./webassembly.ts";
+import { KernelSlot, WasmModule } from "./webassembly.ts";
 import { WASM_BASE64 } from "./moments-wasm.ts";
-
-const PAGE = 65536;
-
-let enabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTA_NO_WASM !== "1";
-
-/** Turns the kernel on or off for this thread (tests compare the two paths; off = the JavaScript kernels). */
-export function useWasmMoments(on: boolean): void {
-  enabled = on;
-}
 
 /** The statistics of a run (bits of `want`). */
 export const WANT_MEAN = 1;
@@ -26,7 +17,7 @@ export const WANT_BAND = 16;
 type Run = (len: number, w: number, c8: number, want: number, k: number) => void;
 type Sum = (len: number, w: number, c8: number) => void;
 
-let compiled: object | undefined;
+const wasmModule = new WasmModule(WASM_BASE64);
 
 /** One instance and its memory, for series of up to `cap` days (see the .wat's layout). */
 export class MomentsWasm {
@@ -42,15 +33,11 @@ export class MomentsWasm {
   private readonly execSum: Sum;
 
   constructor(readonly cap: number) {
-    const api = wasmApi();
-    compiled ??= new api.Module(Buffer.from(WASM_BASE64, "base64"));
     const c8 = 8 * cap;
-    // Made at its final size, never grown (a grown memory detaches its old buffer: see ../../../backtest/wasm/rank-dot.ts).
-    const memory = new api.Memory({ initial: Math.ceil((12 * c8) / PAGE) });
-    const exports = new api.Instance(compiled, { env: { memory } }).exports;
+    const { buffer, exports } = wasmModule.instantiate(12 * c8);
     this.exec = exports.run as Run;
     this.execSum = exports.sum as Sum;
-    const at = (k: number) => new Float64Array(memory.buffer, k * c8, cap);
+    const at = (k: number) => new Float64Array(buffer, k * c8, cap);
     this.x = at(0);
     this.mean = at(1);
     this.variance = at(2);
@@ -70,11 +57,14 @@ export class MomentsWasm {
   }
 }
 
-let kernel: MomentsWasm | undefined;
+const slot = new KernelSlot((cap) => new MomentsWasm(cap));
 
-/** This thread's kernel for series of len days, or undefined when WebAssembly is off. A longer series than any before gets a new instance. */
+/** Turns the kernel on or off for this thread (tests compare the two paths; off = the JavaScript kernels). */
+export function useWasmMoments(on: boolean): void {
+  slot.use(on);
+}
+
+/** This thread's kernel for series of len days, or undefined when it is off. */
 export function momentsKernel(len: number): MomentsWasm | undefined {
-  if (!enabled) return undefined;
-  if (kernel === undefined || kernel.cap < len) kernel = new MomentsWasm(Math.max(len, 2048));
-  return kernel;
+  return slot.get(len);
 }

@@ -4,23 +4,15 @@
  * operations in the same order per window — the same bits — two adjacent windows to a vector. The
  * JavaScript replay stays the definition; QUANTA_NO_WASM=1 in the environment runs it instead.
  */
-import { wasmApi } from "./webassembly.ts";
+import { KernelSlot, WasmModule } from "./webassembly.ts";
 import { WASM_BASE64 } from "./time-regression-wasm.ts";
 
-const PAGE = 65536;
 /** Longest window the module's DX area holds (REPLAY_MAX_WINDOW is 32). */
 const MAX_WINDOW = 64;
 
-let enabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QUANTA_NO_WASM !== "1";
-
-/** Turns the kernel on or off for this thread (tests compare the two paths; off = the JavaScript replay). */
-export function useWasmTimeRegression(on: boolean): void {
-  enabled = on;
-}
-
 type Run = (len: number, n: number, c8: number, sxx: number, half: number, mask: number) => void;
 
-let compiled: object | undefined;
+const wasmModule = new WasmModule(WASM_BASE64);
 
 /** One instance and its memory, for series of up to `cap − 1` days (see the .wat's layout). */
 export class TimeRegressionWasm {
@@ -39,14 +31,10 @@ export class TimeRegressionWasm {
   private readonly exec: Run;
 
   constructor(readonly cap: number) {
-    const api = wasmApi();
-    compiled ??= new api.Module(Buffer.from(WASM_BASE64, "base64"));
     const c8 = 8 * cap;
-    // Made at its final size, never grown (a grown memory detaches its old buffer: see ../../../backtest/wasm/rank-dot.ts).
-    const memory = new api.Memory({ initial: Math.ceil((6 * c8 + 8 * MAX_WINDOW) / PAGE) });
-    const exports = new api.Instance(compiled, { env: { memory } }).exports;
+    const { buffer, exports } = wasmModule.instantiate(6 * c8 + 8 * MAX_WINDOW);
     this.exec = exports.run as Run;
-    const at = (k: number, length = cap) => new Float64Array(memory.buffer, k * c8, length);
+    const at = (k: number, length = cap) => new Float64Array(buffer, k * c8, length);
     this.y = at(0);
     this.lo = at(1);
     this.st = at(2);
@@ -62,14 +50,15 @@ export class TimeRegressionWasm {
   }
 }
 
-let kernel: TimeRegressionWasm | undefined;
+const slot = new KernelSlot((cap) => new TimeRegressionWasm(cap));
 
-/**
- * This thread's kernel for a series of len days and a window of n, or undefined when WebAssembly
- * is off or the window is too long for it. A longer series than any before gets a new instance.
- */
+/** Turns the kernel on or off for this thread (tests compare the two paths; off = the JavaScript replay). */
+export function useWasmTimeRegression(on: boolean): void {
+  slot.use(on);
+}
+
+/** This thread's kernel for a series of len days and a window of n, or undefined when it is off or the window is too long for it. */
 export function timeRegressionKernel(len: number, n: number): TimeRegressionWasm | undefined {
-  if (!enabled || n > MAX_WINDOW) return undefined;
-  if (kernel === undefined || kernel.cap <= len) kernel = new TimeRegressionWasm(Math.max(len + 1, 2048));
-  return kernel;
+  // cap > len: a window alone in its vector reads one day past the series
+  return n > MAX_WINDOW ? undefined : slot.get(len + 1);
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { lehmer } from "../../helpers/sort-inputs.ts";
+import { centPrices } from "../../helpers/series.ts";
 import { Emit2, moments2MultiInto, rollingSum } from "../../../factors/kernels/moments.ts";
 import { useWasmMoments } from "../../../factors/kernels/wasm/moments.ts";
 import { Scratch } from "../../../factors/kernels/scratch.ts";
@@ -19,13 +20,7 @@ describe("the WebAssembly rolling moments (factors/kernels/wasm/moments.wat)", (
 
   const rnd = lehmer(53);
   const series: Record<string, (len: number) => Float64Array> = {
-    "prices with gaps": (len) => {
-      let p = 20;
-      return Float64Array.from({ length: len }, () => {
-        p = Math.max(1, p + Math.round((rnd() - 0.5) * 40) / 100);
-        return rnd() < 0.04 ? NaN : p;
-      });
-    },
+    "prices with gaps": (len) => centPrices(rnd, len, { start: 20, stepCents: 40, missing: 0.04 }),
     "0/1 flags": (len) => Float64Array.from({ length: len }, () => (rnd() < 0.5 ? 1 : 0)),
     "suspensions, infinities": (len) => Float64Array.from({ length: len }, (_, t) => (t % 70 < 25 ? 5.55 : t % 131 === 7 ? -Infinity : 100 * rnd())),
     "volumes (large integers)": (len) => Float64Array.from({ length: len }, () => Math.round(rnd() * 5e7)),

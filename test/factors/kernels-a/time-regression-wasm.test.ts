@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { lehmer } from "../../helpers/sort-inputs.ts";
+import { centPrices } from "../../helpers/series.ts";
 import { rollingTimeRegression } from "../../../factors/kernels/regression.ts";
 import { useWasmTimeRegression } from "../../../factors/kernels/wasm/time-regression.ts";
 import { Scratch } from "../../../factors/kernels/scratch.ts";
@@ -28,13 +29,7 @@ describe("the WebAssembly time regression (factors/kernels/wasm/time-regression.
   const rnd = lehmer(97);
   const series: Record<string, (len: number) => Float64Array> = {
     // Prices in cents (exact ties across windows), a few missing days.
-    "cent prices with gaps": (len) => {
-      let p = 50;
-      return Float64Array.from({ length: len }, () => {
-        p = Math.max(1, p + Math.round((rnd() - 0.5) * 100) / 100);
-        return rnd() < 0.03 ? NaN : p;
-      });
-    },
+    "cent prices with gaps": (len) => centPrices(rnd, len),
     // A suspension: the same price for weeks (zero variance, R² masked, slope exactly 0).
     "suspensions and ±Infinity": (len) => Float64Array.from({ length: len }, (_, t) => (t % 97 < 40 ? 12.34 : t % 211 === 5 ? Infinity : 10 + rnd())),
     // Nearly constant windows (std around the 2e-5 mask).
