@@ -9,6 +9,7 @@
  * so results agree bit for bit with the reference evaluator.
  */
 import { checkWindow, effectiveWindow } from "./order-deque.ts";
+import { SORTED_WINDOW_MAX_OUTPUTS, sortedWindowKernel } from "./wasm/sorted-window.ts";
 
 // Branch-free binary search: the halving step is a select, not a jump, so the
 // unpredictable comparisons cost no pipeline flushes (~15% faster at n = 60).
@@ -146,8 +147,19 @@ function scanSorted(
   const len = end - start;
   if (len <= 0) return;
   const w = effectiveWindow(n, len);
-  const buf = new Float64Array(w);
   const nOut = outs.length;
+  // By the WebAssembly kernel when it computes every statistic asked for (not the MAD): the same
+  // sorted window and arithmetic, each place found by counting instead of searching and walking.
+  const kernel = nOut <= SORTED_WINDOW_MAX_OUTPUTS && !stats.includes(Stat.Mad) ? sortedWindowKernel(len) : undefined;
+  if (kernel !== undefined) {
+    kernel.x.set(x.subarray(start, end));
+    kernel.stats.set(stats);
+    kernel.qs.set(qs);
+    kernel.run(len, w, nOut);
+    for (let s = 0; s < nOut; s++) outs[s]!.set(kernel.outs[s]!.subarray(0, len), start);
+    return;
+  }
+  const buf = new Float64Array(w);
   let m = 0;
   for (let t = start; t < end; t++) {
     const v = x[t]!;
