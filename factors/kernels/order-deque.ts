@@ -3,6 +3,7 @@
  * (Max/Min, TS_MAX/TS_MIN), the days since it (TS_ARGMAX/TS_ARGMIN, HIGHDAY/LOWDAY)
  * and qlib's IdxMax/IdxMin position. Public surface and conventions: ./order.ts.
  */
+import { EXTREMES_MAX_OUTPUTS, extremesKernel } from "./wasm/extremes.ts";
 
 /** Which number a deque scan writes for each day (plain constants: no enum runtime). */
 const Emit = {
@@ -85,10 +86,20 @@ function scanExtreme(
   const len = end - start;
   if (len <= 0) return;
   const w = effectiveWindow(n, len);
+  const nOut = outs.length;
+  // By the WebAssembly kernel when there is one: the same numbers, from blocks instead of a deque.
+  const kernel = nOut <= EXTREMES_MAX_OUTPUTS ? extremesKernel(len) : undefined;
+  if (kernel !== undefined) {
+    kernel.x.set(x.subarray(start, end));
+    kernel.emits.set(emits);
+    kernel.plus.set(plus);
+    kernel.run(len, w, sign, nOut);
+    for (let e = 0; e < nOut; e++) outs[e]!.set(kernel.outs[e]!.subarray(0, len), start);
+    return;
+  }
   const cap = ringCapacity(w);
   const mask = cap - 1;
   const dq = new Int32Array(cap);
-  const nOut = outs.length;
   let trackNaN = false;
   for (let e = 0; e < nOut; e++) if (emits[e] === Emit.QlibIdx) trackNaN = true;
   // qlib only: positions of the NaNs in the window, oldest first

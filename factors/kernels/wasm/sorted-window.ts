@@ -5,7 +5,7 @@
  * (two at a time) instead of a binary search and a walk. The JavaScript scan stays the definition
  * (and computes the median absolute deviation); QUANTA_NO_WASM=1 in the environment runs it instead.
  */
-import { KernelSlot, WasmModule } from "./webassembly.ts";
+import { KernelSlot, WasmModule, seriesViews } from "./webassembly.ts";
 import { WASM_BASE64 } from "./sorted-window-wasm.ts";
 
 /** Statistics one scan writes at most. */
@@ -20,7 +20,7 @@ export class SortedWindowWasm {
   /** The series (write x[0..len) before run). */
   readonly x: Float64Array;
   /** Output s after run. */
-  readonly outs: Float64Array[] = [];
+  readonly outs: Float64Array[];
   /** Statistic s: 0 median, 1 quantile, 2 rank (write before run). */
   readonly stats: Int32Array;
   /** Quantile of statistic s (write before run). */
@@ -32,8 +32,7 @@ export class SortedWindowWasm {
     const meta = 10 * c8 + 16;
     const { buffer, exports } = wasmModule.instantiate(meta + 32 + 8 * SORTED_WINDOW_MAX_OUTPUTS);
     this.exec = exports.run as Run;
-    this.x = new Float64Array(buffer, 0, cap);
-    for (let s = 0; s < SORTED_WINDOW_MAX_OUTPUTS; s++) this.outs.push(new Float64Array(buffer, (1 + s) * c8, cap));
+    ({ x: this.x, outs: this.outs } = seriesViews(buffer, cap, SORTED_WINDOW_MAX_OUTPUTS));
     this.stats = new Int32Array(buffer, meta, SORTED_WINDOW_MAX_OUTPUTS);
     this.qs = new Float64Array(buffer, meta + 32, SORTED_WINDOW_MAX_OUTPUTS);
   }

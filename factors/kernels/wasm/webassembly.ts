@@ -67,3 +67,13 @@ export class KernelSlot<K extends { readonly cap: number }> {
     return this.kernel;
   }
 }
+
+/**
+ * The views of a kernel that reads one series and writes up to `outputs` series: x at byte 0 and
+ * output e at (1 + e)·8·cap, `cap` doubles each (the layout of the order-statistic kernels).
+ */
+export function seriesViews(buffer: ArrayBuffer, cap: number, outputs: number): { readonly x: Float64Array; readonly outs: Float64Array[] } {
+  const outs: Float64Array[] = [];
+  for (let e = 0; e < outputs; e++) outs.push(new Float64Array(buffer, (1 + e) * 8 * cap, cap));
+  return { x: new Float64Array(buffer, 0, cap), outs };
+}
