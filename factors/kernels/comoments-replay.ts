@@ -136,24 +136,23 @@ export function replayTimeRegression(
   const dxAll = scratch.f64(11, n);
   const lows = scratch.f64(12, len);
   const sums = scratch.f64(13, len);
-  windowMinima(y, yo, len, n, lows, sums, scratch.f64(14, len));
   const kernel = timeRegressionKernel(len, n);
   if (kernel !== undefined) {
-    // The all-valid windows by the WebAssembly kernel (the same operations as below, two windows
-    // to a vector); the others as below, by timeRegressionAt.
+    // The all-valid windows by the WebAssembly kernel (their minima as windowMinima's, then the same
+    // operations as below, two windows to a vector); the others as below, by timeRegressionAt.
     const half = (n - 1) / 2;
     for (let k = 0; k < n; k++) dxAll[k] = k - half;
     kernel.y.set(y.subarray(yo, yo + len));
-    kernel.lo.set(lows.subarray(0, len));
-    kernel.st.set(sums.subarray(0, len));
     kernel.dx.set(dxAll.subarray(0, n));
     kernel.run(len, n, pairwiseDot(dxAll, 0, dxAll, 0, n), mask);
     if (beta !== undefined) beta.set(kernel.beta.subarray(0, len), oo);
     if (r2 !== undefined) r2.set(kernel.r2.subarray(0, len), oo);
     if (resi !== undefined) resi.set(kernel.resi.subarray(0, len), oo);
-    for (let r = 0; r < len; r++) if (sums[r] !== sums[r]) timeRegressionAt(y, yo, r, n, oo + r, outs, mask, scratch);
+    const valid = kernel.st;
+    for (let r = 0; r < len; r++) if (valid[r] !== valid[r]) timeRegressionAt(y, yo, r, n, oo + r, outs, mask, scratch);
     return;
   }
+  windowMinima(y, yo, len, n, lows, sums, scratch.f64(14, len));
   // Σ(y − min) of every window whose points are all valid (NaN marks the others), left to right
   // as the reference, four windows at a time so that four additions chains run side by side.
   for (let r = 0; r < len; r++) {

@@ -18,9 +18,9 @@ const wasmModule = new WasmModule(WASM_BASE64);
 export class TimeRegressionWasm {
   /** The series (write y[0..len) before run). */
   readonly y: Float64Array;
-  /** Each window's minimum (write lo[0..len)). */
+  /** Each all-valid window's minimum, after run. */
   readonly lo: Float64Array;
-  /** 0 where the window ending there has all its points valid, NaN where not (write st[0..len)); run leaves Σ(y − min) in the first. */
+  /** After run: NaN where the window ending there has an invalid point (Σ(y − min) where not). */
   readonly st: Float64Array;
   /** Slope, R², residual of each all-valid window after run (other entries unspecified). */
   readonly beta: Float64Array;

@@ -6,10 +6,11 @@
 ;; time-regression-wasm.ts; the JavaScript replay stays the definition (QUANTA_NO_WASM=1 runs it).
 ;;
 ;; Memory (the caller's, made for series of up to `cap` days; c8 = 8·cap bytes): Y f64 @0 (the
-;; series), LO @c8 (each window's minimum), ST @2·c8 (0 where the window's points are all valid,
-;; NaN where not; pass 1 overwrites the 0s with Σ(y − min)), B, R2, RE @3·c8, 4·c8, 5·c8 (slope,
-;; R², residual of every all-valid window; the others are left as they are), DX @6·c8 (k − (n − 1)/2,
-;; k < n). cap ≥ len + 1: a window alone in its vector reads one day past it in its idle lane.
+;; series), LO @c8 (each all-valid window's minimum), ST @2·c8 (0 where the window's points are all
+;; valid, NaN where not; pass 1 overwrites the 0s with Σ(y − min)), B, R2, RE @3·c8, 4·c8, 5·c8
+;; (slope, R², residual of every all-valid window; the others are unspecified: B and R2 first hold
+;; the minima's block prefixes and suffixes), DX @6·c8 (k − (n − 1)/2, k < n). cap ≥ len + 1: a
+;; window alone in its vector reads one day past it in its idle lane.
 (module
   (import "env" "memory" (memory 1))
 
@@ -23,9 +24,66 @@
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
     (local $e4 v128) (local $e5 v128) (local $e6 v128) (local $e7 v128)
     (local $vyy v128) (local $vxy v128) (local $beta v128) (local $r2 v128) (local $re v128) (local $m8 i32)
+    (local $run i32) (local $y f64) (local $best f64) (local $b0 i32) (local $b1 i32) (local $first i32) (local $pre i32) (local $suf i32)
     (local.set $lo (local.get $c8))
     (local.set $st (i32.shl (local.get $c8) (i32.const 1)))
     (local.set $dx (i32.mul (local.get $c8) (i32.const 6)))
+
+    ;; pass 0: ST[r] = 0 where the n days ending at r are all valid (a run of n valid days), else
+    ;; NaN; LO[r] their minimum — windowMinima's deque in ../comoments-replay.ts keeps the NEWEST of
+    ;; equal minima (the sign of a zero can differ), so do these n-day blocks (van Herk / Gil-Werman,
+    ;; with selects): prefix minima oldest first taking a value when not greater, suffix minima
+    ;; latest first taking one when smaller, the prefix (newer) winning ties. Invalid days compare
+    ;; false and are skipped; windows holding one are not read.
+    (local.set $run (i32.const 0))
+    (local.set $r (i32.const 0))
+    (block $done (loop $valid
+      (br_if $done (i32.ge_s (local.get $r) (local.get $len)))
+      (local.set $y (f64.load (i32.shl (local.get $r) (i32.const 3))))
+      (local.set $run (select (i32.add (local.get $run) (i32.const 1)) (i32.const 0)
+        (f64.eq (f64.sub (local.get $y) (local.get $y)) (f64.const 0))))
+      (f64.store (i32.add (local.get $st) (i32.shl (local.get $r) (i32.const 3)))
+        (select (f64.const 0) (f64.const nan) (i32.ge_s (local.get $run) (local.get $n))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $valid)))
+    (local.set $pre (i32.mul (local.get $c8) (i32.const 3)))
+    (local.set $suf (i32.shl (local.get $c8) (i32.const 2)))
+    (local.set $b0 (i32.const 0))
+    (block $blocks (loop $block
+      (br_if $blocks (i32.ge_s (local.get $b0) (local.get $len)))
+      (local.set $b1 (select (i32.add (local.get $b0) (local.get $n)) (local.get $len)
+        (i32.lt_s (i32.add (local.get $b0) (local.get $n)) (local.get $len))))
+      (local.set $best (f64.const inf))
+      (local.set $r (local.get $b0))
+      (loop $prefix
+        (local.set $y (f64.load (i32.shl (local.get $r) (i32.const 3))))
+        (local.set $best (select (local.get $y) (local.get $best) (f64.le (local.get $y) (local.get $best))))
+        (f64.store (i32.add (local.get $pre) (i32.shl (local.get $r) (i32.const 3))) (local.get $best))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $prefix (i32.lt_s (local.get $r) (local.get $b1))))
+      (local.set $best (f64.const inf))
+      (loop $suffix
+        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+        (local.set $y (f64.load (i32.shl (local.get $r) (i32.const 3))))
+        (local.set $best (select (local.get $y) (local.get $best) (f64.lt (local.get $y) (local.get $best))))
+        (f64.store (i32.add (local.get $suf) (i32.shl (local.get $r) (i32.const 3))) (local.get $best))
+        (br_if $suffix (i32.gt_s (local.get $r) (local.get $b0))))
+      (local.set $b0 (local.get $b1))
+      (br $block)))
+    (local.set $r (i32.sub (local.get $n) (i32.const 1)))
+    (block $done (loop $minimum
+      (br_if $done (i32.ge_s (local.get $r) (local.get $len)))
+      ;; the window's first day: a block start (the prefix alone) or inside the previous block
+      (local.set $first (i32.add (i32.sub (local.get $r) (local.get $n)) (i32.const 1)))
+      (local.set $best (f64.load (i32.add (local.get $pre) (i32.shl (local.get $r) (i32.const 3)))))
+      (if (i32.rem_s (local.get $first) (local.get $n))
+        (then
+          (local.set $y (f64.load (i32.add (local.get $suf) (i32.shl (local.get $first) (i32.const 3)))))
+          (local.set $best (select (local.get $best) (local.get $y) (f64.le (local.get $best) (local.get $y))))))
+      (f64.store (i32.add (local.get $lo) (i32.shl (local.get $r) (i32.const 3))) (local.get $best))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $minimum)))
+    (local.set $r (i32.const 0))
 
     ;; pass 1: ST[r] = Σ_k (y[r − n + 1 + k] − LO[r]) from +0, left to right, for every valid r;
     ;; four windows at a time where r … r + 3 are valid (validity runs are contiguous), else two

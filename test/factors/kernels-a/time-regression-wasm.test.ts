@@ -35,6 +35,8 @@ describe("the WebAssembly time regression (factors/kernels/wasm/time-regression.
     // Nearly constant windows (std around the 2e-5 mask).
     "tiny spread": (len) => Float64Array.from({ length: len }, () => 3 + Math.round(rnd() * 4) * 1e-5),
     "wide spread": (len) => Float64Array.from({ length: len }, () => Math.exp(20 * rnd()) * (rnd() < 0.5 ? -1 : 1)),
+    // Minima tied between +0 and -0 (the window's minimum is the newest of equals, sign included).
+    "zeros of both signs": (len) => Float64Array.from({ length: len }, () => (rnd() < 0.4 ? (rnd() < 0.5 ? 0 : -0) : Math.round(rnd() * 3))),
   };
 
   for (const [name, make] of Object.entries(series)) {
