@@ -53,12 +53,9 @@ export class RankDotWasm {
   private next = DATA;
   private readonly end: number;
 
-  /**
-   * An instance with room for arrays of these lengths, doubles then int32s, to be taken with `f64`
-   * and `i32` in turn.
-   */
-  constructor(lengths: readonly number[], i32Lengths: readonly number[] = []) {
-    this.end = DATA + lengths.reduce((s, n) => s + padded(n), 0) + i32Lengths.reduce((s, n) => s + padded(Math.ceil(n / 2)), 0);
+  /** An instance with room for arrays of doubles of these lengths, to be taken with `f64` in turn. */
+  constructor(lengths: readonly number[]) {
+    this.end = DATA + lengths.reduce((s, n) => s + padded(n), 0);
     const { buffer, exports } = wasmModule.instantiate(this.end);
     this.buffer = buffer;
     this.prd = exports.prd as Prd;
@@ -72,11 +69,6 @@ export class RankDotWasm {
     return new Float64Array(this.buffer, this.take(padded(length)), length);
   }
 
-  /** `length` int32s of this instance's memory (for day's order), zeroed. */
-  i32(length: number): Int32Array {
-    return new Int32Array(this.buffer, this.take(padded(Math.ceil(length / 2))), length);
-  }
-
   private take(bytes: number): number {
     if (this.next + bytes > this.end) throw new RangeError("RankDotWasm: asked for more room than it was made with");
     const at = this.next;
@@ -84,8 +76,8 @@ export class RankDotWasm {
     return at;
   }
 
-  /** The byte address of element `index` of a view from `f64` or `i32`, for prd and day. */
-  static addressOf(view: Float64Array | Int32Array, index: number): number {
+  /** The byte address of element `index` of a view from `f64`, for prd and day. */
+  static addressOf(view: Float64Array, index: number): number {
     return view.byteOffset + view.BYTES_PER_ELEMENT * index;
   }
 }

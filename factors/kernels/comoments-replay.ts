@@ -133,18 +133,18 @@ export function replayTimeRegression(
   const beta = outs.beta;
   const r2 = outs.r2;
   const resi = outs.resi;
+  // with every point valid, x̄ = (n − 1)/2 exactly and Σdx² is the same for all windows
   const dxAll = scratch.f64(11, n);
-  const lows = scratch.f64(12, len);
-  const sums = scratch.f64(13, len);
+  const half = (n - 1) / 2;
+  for (let k = 0; k < n; k++) dxAll[k] = k - half;
+  const sxx = pairwiseDot(dxAll, 0, dxAll, 0, n);
   const kernel = timeRegressionKernel(len, n);
   if (kernel !== undefined) {
     // The all-valid windows by the WebAssembly kernel (their minima as windowMinima's, then the same
     // operations as below, two windows to a vector); the others as below, by timeRegressionAt.
-    const half = (n - 1) / 2;
-    for (let k = 0; k < n; k++) dxAll[k] = k - half;
     kernel.y.set(y.subarray(yo, yo + len));
     kernel.dx.set(dxAll.subarray(0, n));
-    kernel.run(len, n, pairwiseDot(dxAll, 0, dxAll, 0, n), mask);
+    kernel.run(len, n, sxx, mask);
     if (beta !== undefined) beta.set(kernel.beta.subarray(0, len), oo);
     if (r2 !== undefined) r2.set(kernel.r2.subarray(0, len), oo);
     if (resi !== undefined) resi.set(kernel.resi.subarray(0, len), oo);
@@ -152,6 +152,8 @@ export function replayTimeRegression(
     for (let r = 0; r < len; r++) if (valid[r] !== valid[r]) timeRegressionAt(y, yo, r, n, oo + r, outs, mask, scratch);
     return;
   }
+  const lows = scratch.f64(12, len);
+  const sums = scratch.f64(13, len);
   windowMinima(y, yo, len, n, lows, sums, scratch.f64(14, len));
   // Σ(y − min) of every window whose points are all valid (NaN marks the others), left to right
   // as the reference, four windows at a time so that four additions chains run side by side.
@@ -181,10 +183,6 @@ export function replayTimeRegression(
       sums[r] = s0;
     }
   }
-  // with every point valid, x̄ = (n − 1)/2 exactly and Σdx² is the same for all windows
-  const half = (n - 1) / 2;
-  for (let k = 0; k < n; k++) dxAll[k] = k - half;
-  const sxx = pairwiseDot(dxAll, 0, dxAll, 0, n);
   const m8 = n - (n % 8);
   for (let r = 0; r < len; r++) {
     const s = sums[r]!;
