@@ -62,12 +62,14 @@ export interface LabelCrossSectionsData {
   readonly ss: Float64Array;
   readonly rankDev: Float64Array;
   readonly rankSs: Float64Array;
+  /** Dates ICEvaluator transposes at a time (tileDatesFor). */
+  readonly tileDates: number;
   /**
    * Where ICEvaluator's transpose puts each factor value, so that each date's values come out in
-   * label order: for date k = 8·g + d (d < 8) and instrument i, positions[(g·nInst + i)·8 + d] =
-   * d·(nInst + 1) + the instrument's place in date k's label order (an index into that date's
-   * slice of `order`), or d·(nInst + 1) + nInst when it is not among them. Laid out by tile,
-   * instrument, date: the transpose reads it in one sequential stream.
+   * label order: for date k = T·g + d (T = tileDates, d < T) and instrument i,
+   * positions[(g·nInst + i)·T + d] = d·(nInst + 1) + the instrument's place in date k's label
+   * order (an index into that date's slice of `order`), or d·(nInst + 1) + nInst when it is not
+   * among them. Laid out by tile, instrument, date: the transpose reads it in one sequential stream.
    */
   readonly positions: Int32Array;
 }
@@ -99,7 +101,8 @@ function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricW
   const rankDev = sharedF64(total);
   const ss = sharedF64(nd);
   const rankSs = sharedF64(nd);
-  const positions = sharedI32(Math.ceil(nd / TILE_DATES) * TILE_DATES * nInst);
+  const tileDates = tileDatesFor(nInst);
+  const positions = sharedI32(Math.ceil(nd / tileDates) * tileDates * nInst);
   for (let k = 0; k < nd; k++) {
     const o0 = offsets[k]!;
     const m = offsets[k + 1]! - o0;
@@ -107,13 +110,13 @@ function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricW
     ss[k] = deviations(ys, m, dev.subarray(o0, o0 + m));
     rankSs[k] = rankDeviationsOfSorted(ys, m, rankDev.subarray(o0, o0 + m));
     // this date's slots: (tile, instrument, date in tile) → row start + place (+ nInst: not in the set)
-    const d = k % TILE_DATES;
+    const d = k % tileDates;
     const at = (k - d) * nInst + d;
     const row = d * (nInst + 1);
-    for (let i = 0; i < nInst; i++) positions[at + i * TILE_DATES] = row + nInst;
-    for (let j = 0; j < m; j++) positions[at + order[o0 + j]! * TILE_DATES] = row + j;
+    for (let i = 0; i < nInst; i++) positions[at + i * tileDates] = row + nInst;
+    for (let j = 0; j < m; j++) positions[at + order[o0 + j]! * tileDates] = row + j;
   }
-  return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs, positions };
+  return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs, tileDates, positions };
 }
 
 /**
@@ -124,8 +127,8 @@ function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricW
 function crossSectionsByDate(label: Float64Array, panel: Panel, from: number, nd: number): Float64Array {
   const { nDates, nInst, first, last, member } = panel;
   const out = new Float64Array(nd * nInst);
-  for (let k0 = 0; k0 < nd; k0 += TILE_DATES) {
-    const k1 = Math.min(nd, k0 + TILE_DATES);
+  for (let k0 = 0; k0 < nd; k0 += LINE_DATES) {
+    const k1 = Math.min(nd, k0 + LINE_DATES);
     for (let i = 0; i < nInst; i++) {
       const b = i * nDates + from;
       const f = first[i]! - from;
@@ -209,7 +212,8 @@ export class LabelCrossSections implements LabelCrossSectionsData {
   readonly ss: Float64Array;
   readonly rankDev: Float64Array;
   readonly rankSs: Float64Array;
-  /** Each instrument's place in each date's label order (see LabelCrossSectionsData). */
+  /** Dates transposed at a time, and each instrument's place in each date's label order (see LabelCrossSectionsData). */
+  readonly tileDates: number;
   readonly positions: Int32Array;
 
   /** Prepares `label` over `window`. */
@@ -233,13 +237,14 @@ export class LabelCrossSections implements LabelCrossSectionsData {
     this.ss = d.ss;
     this.rankDev = d.rankDev;
     this.rankSs = d.rankSs;
+    this.tileDates = d.tileDates;
     this.positions = d.positions;
   }
 
   /** The prepared arrays (shared memory: structured-cloning them to a worker copies nothing). */
   get data(): LabelCrossSectionsData {
-    const { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs, positions } = this;
-    return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs, positions };
+    const { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs, tileDates, positions } = this;
+    return { from, to, maxCount, offsets, order, values, dev, ss, rankDev, rankSs, tileDates, positions };
   }
 
   /** A LabelCrossSections over arrays prepared elsewhere (`data`) for the same panel. */
@@ -289,28 +294,47 @@ function rankDeviationsOfSorted(ys: Float64Array, n: number, out: Float64Array):
   return ss;
 }
 
-/** Dates transposed at a time by ICEvaluator.daily: 8 doubles = one cache line per instrument. */
-const TILE_DATES = 8;
+/** 8 doubles: one cache line of an instrument's series. */
+const LINE_DATES = 8;
+
+/** Bytes of ICEvaluator's tile (rows of nInst + 1 doubles) that tileDatesFor aims at. */
+const TILE_BYTES = 512 * 1024;
+
+/**
+ * Dates ICEvaluator transposes at a time for a panel of nInst instruments: a multiple of 8 (whole
+ * cache lines of each instrument's series) from 8 to 128, the tile at most TILE_BYTES (it stays in
+ * a core's L2). Long runs per instrument are what make the transpose cheap: the factor is read
+ * from memory (it has just left the cache), and only a long sequential run per instrument lets
+ * the hardware prefetcher keep ~500 interleaved streams ahead. Alpha158 on the S&P 500 file (505
+ * instruments, Xeon VM): the transpose 420 -> 200 ms (both threads together) from 8 dates to 128;
+ * 256 was no better, 512 (2 MB, past L2) worse.
+ */
+export function tileDatesFor(nInst: number): number {
+  const fit = Math.floor(TILE_BYTES / (8 * (nInst + 1)) / LINE_DATES) * LINE_DATES;
+  return Math.min(128, Math.max(LINE_DATES, fit));
+}
 
 /**
  * Row d of the tile (at d × (nInst + 1)) receives date col + d of the factor in the label's order of
  * that date, for d < kk and every instrument i: factor[i × nDates + col + d] goes to
- * tile[positions[pb + i × 8 + d]] (LabelCrossSections.positions: pb is the tile's start there) —
- * an instrument outside the date's label set to the row's last slot, which nothing reads. So each
- * date's values lie in one contiguous run in label order, ready for the ranking, with no gather
- * through the label's order afterwards (that gather, an indirect load per value, cost about as much
- * as the rest of the transpose). A function of its own, so the hot loop is optimised apart from
- * daily's: daily, optimised mid-loop during its first factor, deoptimised at the next (the kernel's
- * branch had had no type feedback yet).
+ * tile[positions[pb + i × T + d]] (LabelCrossSections.positions, T its tileDates: pb is the tile's
+ * start there) — an instrument outside the date's label set to the row's last slot, which nothing
+ * reads. So each date's values lie in one contiguous run in label order, ready for the ranking,
+ * with no gather through the label's order afterwards (that gather, an indirect load per value,
+ * cost about as much as the rest of the transpose). Eight values are loaded, then stored, in
+ * straight-line code — 2× faster than a loop over d, whose loads V8 must keep after the previous
+ * stores (tile and factor might alias). A function of its own, so the hot loop is optimised apart
+ * from daily's: daily, optimised mid-loop during its first factor, deoptimised at the next (the
+ * kernel's branch had had no type feedback yet).
  */
-function transposeTile(factor: Float64Array, nDates: number, col: number, kk: number, tile: Float64Array, nInst: number, positions: Int32Array, pb: number): void {
-  if (kk === TILE_DATES) {
-    // A whole tile (all but the window's last): an instrument's 8 values loaded first, then
-    // stored, in straight-line code — 2× faster than the loop over d, whose loads V8 must keep
-    // after the previous stores (tile and factor might alias).
-    for (let i = 0; i < nInst; i++) {
-      const b = i * nDates + col;
-      const q = pb + i * TILE_DATES;
+function transposeTile(factor: Float64Array, nDates: number, col: number, kk: number, tile: Float64Array, nInst: number, positions: Int32Array, pb: number, T: number): void {
+  const whole = kk & ~7;
+  for (let i = 0; i < nInst; i++) {
+    const b0 = i * nDates + col;
+    const q0 = pb + i * T;
+    for (let g = 0; g < whole; g += 8) {
+      const b = b0 + g;
+      const q = q0 + g;
       const v0 = factor[b]!;
       const v1 = factor[b + 1]!;
       const v2 = factor[b + 2]!;
@@ -328,12 +352,7 @@ function transposeTile(factor: Float64Array, nDates: number, col: number, kk: nu
       tile[positions[q + 6]!] = v6;
       tile[positions[q + 7]!] = v7;
     }
-    return;
-  }
-  for (let i = 0; i < nInst; i++) {
-    const b = i * nDates + col;
-    const q = pb + i * TILE_DATES;
-    for (let d = 0; d < kk; d++) tile[positions[q + d]!] = factor[b + d]!;
+    for (let d = whole; d < kk; d++) tile[positions[q0 + d]!] = factor[b0 + d]!;
   }
 }
 
@@ -374,8 +393,8 @@ export class ICEvaluator {
   private readonly dot = new Float64Array(4);
   private readonly scratch: RankScratch;
   /**
-   * TILE_DATES dates of a factor, date-major, each in its label order: row d at d × (nInst + 1)
-   * (see transposeTile); the kernel's copy once attached.
+   * label.tileDates dates of a factor, date-major, each in its label order: row d at
+   * d × (nInst + 1) (see transposeTile); the kernel's copy once attached.
    */
   private tile: Float64Array;
 
@@ -391,7 +410,7 @@ export class ICEvaluator {
     this.fx = this.scratch.vals;
     this.kernel = undefined;
     this.useWasm = opts.wasm ?? wasmRankDotEnabled;
-    this.tile = new Float64Array(TILE_DATES * (this.label.panel.nInst + 1));
+    this.tile = new Float64Array(this.label.tileDates * (this.label.panel.nInst + 1));
   }
 
   daily(factor: Float64Array): DailyIC {
@@ -406,13 +425,14 @@ export class ICEvaluator {
     const tile = this.tile;
     const kernel = this.kernel;
     const w = nInst + 1;
-    for (let k0 = 0; k0 < nd; k0 += TILE_DATES) {
-      // Transpose the next TILE_DATES dates of every instrument into the tile (date-major, each date
+    const T = L.tileDates;
+    for (let k0 = 0; k0 < nd; k0 += T) {
+      // Transpose the next T dates of every instrument into the tile (date-major, each date
       // in its label order), then rank each date from its tile row. Read straight from the
       // instrument-major array in label order, each value is a load from another page (~500 per
       // date): 2× slower on a Xeon VM.
-      const kk = Math.min(TILE_DATES, nd - k0);
-      transposeTile(factor, nDates, L.from + k0, kk, tile, nInst, L.positions, k0 * nInst);
+      const kk = Math.min(T, nd - k0);
+      transposeTile(factor, nDates, L.from + k0, kk, tile, nInst, L.positions, k0 * nInst, T);
       // One call per date, not one long loop: a function optimised on its own is not at the mercy
       // of on-stack replacement of the whole loop (which V8 sometimes keeps deoptimising).
       if (kernel !== undefined) for (let d = 0; d < kk; d++) this.dayByKernel(kernel, d * w, k0 + d, ic, rankIc);

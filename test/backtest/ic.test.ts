@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { FIXTURES, byDate, loadFactors, loadPanel, makePanel, readLong, rng } from "./helpers.ts";
 import { labelReturns } from "../../backtest/label.ts";
 import { Split, dateIndexRange } from "../../backtest/split.ts";
-import { ICEvaluator, icMetrics, meanCrossSectionalRankCorr } from "../../backtest/ic.ts";
+import { ICEvaluator, icMetrics, meanCrossSectionalRankCorr, tileDatesFor } from "../../backtest/ic.ts";
 import type { ICSummary } from "../../backtest/ic.ts";
 
 const SLICE = `${FIXTURES}sp500_ic_slice.csv.gz`;
@@ -93,8 +93,13 @@ describe("IC metrics against metrics_ref.py on an S&P 500 slice", () => {
     const f = factors.get("ROC5")!;
     const all = whole.daily(f);
     expect(all.ic.filter((v) => v - v === 0).length).toBeGreaterThan(100);
-    // Windows of lengths around the tile width (8), starting off the whole range's tile grid.
-    for (const [from, len] of [[3, 1], [5, 7], [9, 8], [13, 9], [30, 17], [61, 40]] as const) {
+    // Windows of lengths around the tile width and its 8-date groups, starting off the whole
+    // range's tile grid.
+    const T = tileDatesFor(panel.nInst);
+    expect(T % 8).toBe(0);
+    expect(panel.nDates).toBeGreaterThan(2 * T + 20);
+    const windows = [[3, 1], [5, 7], [9, 8], [13, 9], [30, 17], [61, 40], [1, T - 1], [2, T], [7, T + 1], [4, T + 9], [11, 2 * T + 5]] as const;
+    for (const [from, len] of windows) {
       const d = new ICEvaluator(label, panel, { from, to: from + len - 1 }).daily(f);
       expect(d.from).toBe(from);
       expect(d.ic.length).toBe(len);
