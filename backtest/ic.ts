@@ -82,8 +82,8 @@ function sharedI32(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4), 0, n);
 }
 
-/** The cross-sections of `label` over `window` (see LabelCrossSections). */
-function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricWindow): LabelCrossSectionsData {
+/** The cross-sections of `label` over `window` (see LabelCrossSections), for tiles of at most tileBytes. */
+function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricWindow, tileBytes: number): LabelCrossSectionsData {
   const { from, to } = windowOf(window, panel.nDates);
   const nd = Math.max(0, to - from + 1);
   const { nInst } = panel;
@@ -101,7 +101,7 @@ function prepareCrossSections(label: Float64Array, panel: Panel, window: MetricW
   const rankDev = sharedF64(total);
   const ss = sharedF64(nd);
   const rankSs = sharedF64(nd);
-  const tileDates = tileDatesFor(nInst);
+  const tileDates = tileDatesFor(nInst, tileBytes);
   const positions = sharedI32(Math.ceil(nd / tileDates) * tileDates * nInst);
   for (let k = 0; k < nd; k++) {
     const o0 = offsets[k]!;
@@ -216,16 +216,16 @@ export class LabelCrossSections implements LabelCrossSectionsData {
   readonly tileDates: number;
   readonly positions: Int32Array;
 
-  /** Prepares `label` over `window`. */
-  constructor(label: Float64Array, panel: Panel, window: MetricWindow);
+  /** Prepares `label` over `window`, for transpose tiles of at most tileBytes (see tileDatesFor). */
+  constructor(label: Float64Array, panel: Panel, window: MetricWindow, tileBytes?: number);
   /** Adopts arrays prepared elsewhere (see fromData). */
   constructor(data: LabelCrossSectionsData, panel: Panel);
-  constructor(label: Float64Array | LabelCrossSectionsData, panel: Panel, window?: MetricWindow) {
+  constructor(label: Float64Array | LabelCrossSectionsData, panel: Panel, window?: MetricWindow, tileBytes = DEFAULT_TILE_BYTES) {
     // Both kinds are made here, their fields assigned in one order, so they share one hidden class:
     // adopted ones were once assembled by Object.assign (another class), and the IC's per-date
     // function, optimised on one kind, was deoptimised ("wrong map") when it met the other (a
     // worker's warm-up label, then its tasks' labels).
-    const d = label instanceof Float64Array ? prepareCrossSections(label, panel, window!) : label;
+    const d = label instanceof Float64Array ? prepareCrossSections(label, panel, window!, tileBytes) : label;
     this.panel = panel;
     this.from = d.from;
     this.to = d.to;
@@ -297,20 +297,24 @@ function rankDeviationsOfSorted(ys: Float64Array, n: number, out: Float64Array):
 /** 8 doubles: one cache line of an instrument's series. */
 const LINE_DATES = 8;
 
-/** Bytes of ICEvaluator's tile (rows of nInst + 1 doubles) that tileDatesFor aims at. */
-const TILE_BYTES = 512 * 1024;
+/**
+ * Bytes of ICEvaluator's tile (rows of nInst + 1 doubles) that tileDatesFor aims at by default:
+ * the tile should stay in a core's L2 (the pool passes a budget from the machine's L2 size,
+ * src/pool/cache-size.ts).
+ */
+export const DEFAULT_TILE_BYTES = 256 * 1024;
 
 /**
  * Dates ICEvaluator transposes at a time for a panel of nInst instruments: a multiple of 8 (whole
- * cache lines of each instrument's series) from 8 to 128, the tile at most TILE_BYTES (it stays in
- * a core's L2). Long runs per instrument are what make the transpose cheap: the factor is read
- * from memory (it has just left the cache), and only a long sequential run per instrument lets
- * the hardware prefetcher keep ~500 interleaved streams ahead. Alpha158 on the S&P 500 file (505
- * instruments, Xeon VM): the transpose 420 -> 200 ms (both threads together) from 8 dates to 128;
- * 256 was no better, 512 (2 MB, past L2) worse.
+ * cache lines of each instrument's series) from 8 to 128, the tile at most tileBytes (so that it
+ * stays in a core's L2). Long runs per instrument are what make the transpose cheap: the factor is
+ * read from memory (it has just left the cache), and only a long sequential run per instrument
+ * lets the hardware prefetcher keep ~500 interleaved streams ahead. Alpha158 on the S&P 500 file
+ * (505 instruments, Xeon VM with 2 MB of L2): the transpose 420 -> 200 ms (both threads together)
+ * from 8 dates to 128 (a 512 KB tile); 256 dates were no better, 512 (2 MB, all of L2) worse.
  */
-export function tileDatesFor(nInst: number): number {
-  const fit = Math.floor(TILE_BYTES / (8 * (nInst + 1)) / LINE_DATES) * LINE_DATES;
+export function tileDatesFor(nInst: number, tileBytes = DEFAULT_TILE_BYTES): number {
+  const fit = Math.floor(tileBytes / (8 * (nInst + 1)) / LINE_DATES) * LINE_DATES;
   return Math.min(128, Math.max(LINE_DATES, fit));
 }
 

@@ -8,6 +8,7 @@ import type { Piscina } from "piscina";
 import type { Dialect } from "../../factors/ast.ts";
 import type { Panel } from "../../factors/panel.ts";
 import { LabelCrossSections, type ICSummary, type LabelCrossSectionsData } from "../../backtest/ic.ts";
+import { icTileBytes } from "./cache-size.ts";
 import type { IndexRange } from "../../backtest/split.ts";
 import { panelToShared, type SharedPanelDescriptor } from "../data/shared.ts";
 import type { Evaluator } from "../../factors/evaluate.ts";
@@ -140,7 +141,7 @@ export class EvalPool {
     const wk = `${window.from}:${window.to}`;
     let s = byWindow.get(wk);
     if (!s) {
-      s = { id: `label-${process.pid}-${nextId++}`, data: new LabelCrossSections(label, panel, window).data };
+      s = { id: `label-${process.pid}-${nextId++}`, data: new LabelCrossSections(label, panel, window, icTileBytes()).data };
       byWindow.set(wk, s);
     }
     return s;
