@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { icTileBytes, l2CacheBytes, parseCacheSize, tileBytesForL2 } from "../../src/pool/cache-size.ts";
 import { tileDatesFor } from "../../backtest/ic.ts";
 
-/** A sysfs-like cache directory: index<k>/{level,type,size}. */
-function fakeCacheDir(levels: [string, string, string][]): string {
+/** l2CacheBytes of a sysfs-like cache directory made of `levels` (index<k>/{level,type,size}). */
+function l2Of(levels: [string, string, string][]): number | undefined {
   const dir = mkdtempSync(join(tmpdir(), "quanta-cache-"));
   levels.forEach(([level, type, size], k) => {
     mkdirSync(join(dir, `index${k}`));
@@ -14,7 +14,11 @@ function fakeCacheDir(levels: [string, string, string][]): string {
     writeFileSync(join(dir, `index${k}`, "type"), `${type}\n`);
     writeFileSync(join(dir, `index${k}`, "size"), `${size}\n`);
   });
-  return dir;
+  try {
+    return l2CacheBytes(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe("the L2 size behind the IC's tile", () => {
@@ -28,26 +32,14 @@ describe("the L2 size behind the IC's tile", () => {
   });
 
   it("reads the level-2 data or unified cache, not an instruction cache", () => {
-    const dir = fakeCacheDir([
+    const l2 = l2Of([
       ["1", "Data", "48K"],
       ["1", "Instruction", "64K"],
       ["2", "Unified", "1024K"],
       ["3", "Unified", "32768K"],
     ]);
-    try {
-      expect(l2CacheBytes(dir)).toBe(1024 * 1024);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    const odd = fakeCacheDir([
-      ["2", "Instruction", "64K"],
-      ["2", "Data", "512K"],
-    ]);
-    try {
-      expect(l2CacheBytes(odd)).toBe(512 * 1024);
-    } finally {
-      rmSync(odd, { recursive: true, force: true });
-    }
+    expect(l2).toBe(1024 * 1024);
+    expect(l2Of([["2", "Instruction", "64K"], ["2", "Data", "512K"]])).toBe(512 * 1024);
     expect(l2CacheBytes(join(tmpdir(), "quanta-no-such-dir"))).toBeUndefined();
   });
 
