@@ -212,8 +212,9 @@ export class LabelCrossSections implements LabelCrossSectionsData {
   readonly ss: Float64Array;
   readonly rankDev: Float64Array;
   readonly rankSs: Float64Array;
-  /** Dates transposed at a time, and each instrument's place in each date's label order (see LabelCrossSectionsData). */
+  /** Dates ICEvaluator transposes at a time (tileDatesFor). */
   readonly tileDates: number;
+  /** Each instrument's place in each date's label order (see LabelCrossSectionsData). */
   readonly positions: Int32Array;
 
   /** Prepares `label` over `window`, for transpose tiles of at most tileBytes (see tileDatesFor). */

@@ -5,6 +5,7 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_TILE_BYTES } from "../../backtest/ic.ts";
 
 const CACHE_DIR = "/sys/devices/system/cpu/cpu0/cache";
 
@@ -40,12 +41,12 @@ export function l2CacheBytes(dir = CACHE_DIR): number | undefined {
 
 /**
  * Bytes of tile the IC's transpose may use (LabelCrossSections' tileBytes) on a machine with
- * l2Bytes of L2 per core: a quarter of it, from 64 KB to 512 KB; 256 KB when L2 is unknown.
- * Measured where L2 is 2 MB (a Xeon VM): a 512 KB tile (128 dates of 505 instruments) made the
+ * l2Bytes of L2 per core: a quarter of it, from 64 KB to 512 KB; the IC's default (256 KB) when
+ * L2 is unknown. Measured where L2 is 2 MB (a Xeon VM): a 512 KB tile (128 dates of 505 instruments) made the
  * transpose 2× faster than a 32 KB one, and a 2 MB tile (all of L2) was slower again.
  */
 export function tileBytesForL2(l2Bytes: number | undefined): number {
-  if (l2Bytes === undefined) return 256 * 1024;
+  if (l2Bytes === undefined) return DEFAULT_TILE_BYTES;
   return Math.min(512 * 1024, Math.max(64 * 1024, Math.floor(l2Bytes / 4)));
 }
 
